@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "file-upload-agent",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "file-upload-agent", targets: ["file-upload-agent"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // libmosquitto, found through pkg-config (Debian: libmosquitto-dev).
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto",
+                       providers: [.apt(["libmosquitto-dev"])]),
+        // OpenSSL's libcrypto: MD5, SHA-256 and HMAC; already loaded through libcurl.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
+        // libcurl plus non-variadic wrappers for curl_easy_setopt/getinfo, which Swift cannot call.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        .target(
+            name: "UploadAgent",
+            dependencies: [
+                "CMosquitto", "CCurl", "COpenSSL",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
+            name: "file-upload-agent",
+            dependencies: [
+                "UploadAgent",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .testTarget(
+            name: "UploadAgentTests",
+            dependencies: ["UploadAgent"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+    ]
+)

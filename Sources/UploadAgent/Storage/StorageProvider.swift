@@ -1,0 +1,15 @@
+/// A place files are uploaded to (generic HTTP(S) URL, AWS S3, Azure Blob). A provider is
+/// made from the options of one `start` command and uploads exactly one file.
+public protocol StorageProvider: Sendable {
+    /// The short name the backend uses in `storage.provider`.
+    static var name: String { get }
+
+    /// Validates the `start` options; throws `InvalidStartOptions` (answered with 400)
+    /// before anything is sent.
+    init(options: [String: String], context: ProviderContext) throws
+
+    /// Streams the file to the storage. `progress` receives the total bytes the storage
+    /// has acknowledged or is receiving for this file; it never goes backwards.
+    /// Throws `UploadFailure` with a message a person can act on.
+    func upload(_ file: UploadSource, progress: @escaping @Sendable (_ bytesDone: Int64) -> Void) async throws
+}
