@@ -1,0 +1,164 @@
+"""PROTOCOL §3/§4/§6: start with the generic provider, lastUpload, checksum, delete, cancel."""
+import time
+
+from support.core_flow import (MiB, assert_progress_sequence, expect_ok, find_upload, start_generic,
+                               trigger)
+from support.core_fixtures import make_file
+from support.net import holds_for, wait_until
+
+PARENT = "upload-id-1704439450"
+
+
+def test_generic_put_delivers_the_exact_bytes(cloud, agent, files_dir, http_sink):
+    size = 5 * MiB + 123
+    digest = make_file(files_dir / "data.bin", size)
+    process = agent()
+    (request,) = trigger(cloud, PARENT, 1)
+    child = request.value["correlationId"]
+    assert child == f"{PARENT}#1"
+    start_generic(cloud, child, http_sink.url("/bucket/data.bin"))
+    final = cloud.wait_last_upload(PARENT, timeout=30)
+    assert final["state"] == "SUCCESS", final
+    (received,) = http_sink.wait_for(1)
+    assert received.method == "PUT" and received.path == "/bucket/data.bin"
+    assert received.bytes == size and received.sha256 == digest
+    assert_progress_sequence(cloud.last_uploads(PARENT))
+    assert final["progress"] == 100 and final["correlationId"] == PARENT
+    assert final["startTime"] and final["endTime"], final
+    status = wait_until(lambda: (s := process.status()) and find_upload(s, PARENT, "recent")
+                        and find_upload(s, PARENT, "recent")["state"] == "SUCCESS" and s,
+                        10, message="upload in status.recent with SUCCESS")
+    recent = find_upload(status, PARENT, "recent")
+    assert recent["progress"] == 100
+    (file_entry,) = recent["files"]
+    assert file_entry["correlationId"] == child
+    assert file_entry["path"] == str(files_dir / "data.bin")
+    assert file_entry["provider"] == "generic"
+    assert file_entry["size"] == size and file_entry["transferred"] == size
+    assert file_entry["state"] == "SUCCESS"
+    assert find_upload(status, PARENT, "uploads") is None, "a finished upload is still listed as running"
+    assert (files_dir / "data.bin").exists(), "delete is off: the file must stay"
+
+
+def test_two_files_progress_is_over_all_bytes(cloud, agent, files_dir, http_sink):
+    digests = {"a.bin": make_file(files_dir / "a.bin", 3 * MiB, seed=1),
+               "b.bin": make_file(files_dir / "b.bin", 1 * MiB, seed=2)}
+    agent()
+    requests = trigger(cloud, "two", 2)
+    for request in requests:
+        name = request.value["options"]["file.path"].rsplit("/", 1)[1]
+        start_generic(cloud, request.value["correlationId"], http_sink.url(f"/t/{name}"))
+    final = cloud.wait_last_upload("two", timeout=30)
+    assert final["state"] == "SUCCESS", final
+    received = {r.path: r.sha256 for r in http_sink.wait_for(2)}
+    assert received == {f"/t/{name}": digest for name, digest in digests.items()}
+    assert_progress_sequence(cloud.last_uploads("two"))
+
+
+def test_checksum_sends_content_md5(cloud, agent, files_dir, http_sink):
+    make_file(files_dir / "sum.bin", 2 * MiB + 5)
+    agent(checksum=True)
+    (request,) = trigger(cloud, "md5", 1)
+    start_generic(cloud, request.value["correlationId"], http_sink.url("/sum.bin"))
+    assert cloud.wait_last_upload("md5")["state"] == "SUCCESS"
+    (received,) = http_sink.wait_for(1)
+    assert received.header("Content-MD5") == received.md5_base64
+
+
+def test_post_method_and_custom_headers(cloud, agent, files_dir, http_sink):
+    digest = make_file(files_dir / "post.bin", 700_000)
+    agent()
+    (request,) = trigger(cloud, "post", 1)
+    start_generic(cloud, request.value["correlationId"], http_sink.url("/form?target=a"),
+                  **{"https.method": "POST", "https.header.X-Custom": "custom-value",
+                     "https.header.X-Trace-Id": "trace-7"})
+    assert cloud.wait_last_upload("post")["state"] == "SUCCESS"
+    (received,) = http_sink.wait_for(1)
+    assert received.method == "POST"
+    assert received.path == "/form" and received.query_params == {"target": ["a"]}
+    assert received.header("X-Custom") == "custom-value"
+    assert received.header("X-Trace-Id") == "trace-7"
+    assert received.sha256 == digest and received.bytes == 700_000
+
+
+def test_info_options_land_in_last_upload_info(cloud, agent, files_dir, http_sink):
+    make_file(files_dir / "i.bin", 1000)
+    agent()
+    (request,) = trigger(cloud, "info", 1)
+    start_generic(cloud, request.value["correlationId"], http_sink.url("/i"), **{"info.ticket": "T-1"})
+    final = cloud.wait_last_upload("info")
+    assert final["state"] == "SUCCESS"
+    assert final.get("info", {}).get("ticket") == "T-1", final
+
+
+def test_failed_upload_reports_failed_and_keeps_file_even_with_delete(cloud, agent, files_dir, http_sink):
+    make_file(files_dir / "keep.bin", 300_000)
+    agent(delete=True)
+    http_sink.status = 403
+    (request,) = trigger(cloud, "fail", 1)
+    start_generic(cloud, request.value["correlationId"], http_sink.url("/denied"))
+    final = cloud.wait_last_upload("fail", timeout=30)
+    assert final["state"] == "FAILED", final
+    assert "keep.bin" in final["message"] and "403" in final["message"], final["message"]
+    assert (files_dir / "keep.bin").exists(), "a failed upload deleted the file"
+    assert holds_for(lambda: (files_dir / "keep.bin").exists(), 0.5)
+
+
+def test_delete_removes_file_only_after_success(cloud, agent, files_dir, http_sink):
+    digest = make_file(files_dir / "gone.bin", 3 * MiB)
+    agent(delete=True)
+    http_sink.rate = 3 * MiB
+    (request,) = trigger(cloud, "del", 1)
+    start_generic(cloud, request.value["correlationId"], http_sink.url("/gone"))
+    http_sink.wait_bytes(512 * 1024)
+    assert (files_dir / "gone.bin").exists(), "file deleted while its upload still runs"
+    assert cloud.wait_last_upload("del", timeout=30)["state"] == "SUCCESS"
+    (received,) = http_sink.wait_for(1)
+    assert received.sha256 == digest
+    wait_until(lambda: not (files_dir / "gone.bin").exists(), 5, message="file deleted after success")
+
+
+def test_cancel_mid_upload(cloud, agent, files_dir, http_sink):
+    size = 20 * MiB
+    make_file(files_dir / "huge.bin", size)
+    agent()
+    http_sink.rate = 2 * MiB
+    (request,) = trigger(cloud, PARENT, 1)
+    start_generic(cloud, request.value["correlationId"], http_sink.url("/huge"))
+    http_sink.wait_bytes(1 * MiB, timeout=15)
+    started = time.monotonic()
+    expect_ok(cloud, "cancel", {"correlationID": PARENT, "statusCode": 400,
+                                "message": "description why the upload is canceled"})
+    final = cloud.wait_last_upload(PARENT, timeout=15)
+    assert final["state"] == "CANCELED", final
+    assert str(final["statusCode"]) == "400", final
+    assert final["message"] == "description why the upload is canceled", final
+    http_sink.rate = None  # drain what is still in socket buffers quickly
+    (received,) = http_sink.wait_for(1, timeout=10)
+    assert time.monotonic() - started < 10
+    assert not received.complete and received.bytes < size, received
+    values = cloud.last_uploads(PARENT)
+    assert "SUCCESS" not in [v["state"] for v in values]
+    assert [v["progress"] for v in values] == sorted(v["progress"] for v in values)
+
+
+def test_cancel_by_child_id_with_string_status_code(cloud, agent, files_dir, http_sink):
+    make_file(files_dir / "huge.bin", 20 * MiB)
+    agent()
+    http_sink.rate = 2 * MiB
+    (request,) = trigger(cloud, "cchild", 1)
+    child = request.value["correlationId"]
+    start_generic(cloud, child, http_sink.url("/huge"))
+    http_sink.wait_bytes(512 * 1024, timeout=15)
+    expect_ok(cloud, "cancel", {"correlationId": child, "statusCode": "499", "message": "stop it"})
+    final = cloud.wait_last_upload("cchild", timeout=15)
+    assert final["state"] == "CANCELED" and str(final["statusCode"]) == "499" and final["message"] == "stop it", final
+
+
+def test_cancel_pending_upload_before_start(cloud, agent, files_dir):
+    make_file(files_dir / "p.bin", 10)
+    agent()
+    trigger(cloud, "pend", 1)
+    expect_ok(cloud, "cancel", {"correlationID": "pend", "statusCode": 400, "message": "not now"})
+    final = cloud.wait_last_upload("pend")
+    assert final["state"] == "CANCELED" and final["message"] == "not now"
