@@ -65,9 +65,13 @@ def test_no_secret_in_status_file_log_or_mqtt(cloud, agent, files_dir, http_sink
     by_name = {m.value["options"]["file.path"].rsplit("/", 1)[1]: m.value["correlationId"] for m in requests}
     start_generic(cloud, by_name["s.bin"], http_sink.url("/ok?se=2030-01-01&sig=SECRET456&sp=w"),
                   **{"https.header.Authorization": "Bearer SECRET123"})
+    samples = []
+    while len(http_sink.finished) < 1:
+        samples.append(process.status_text())
+        time.sleep(0.02)
+        assert len(samples) < 2000, "first upload did not finish"
     start_generic(cloud, by_name["t.bin"], http_sink.url("/denied?sig=SECRET789"),
                   **{"https.header.authorization": "Bearer SECRET123"})
-    samples = []
     while not cloud.last_uploads("secret") or cloud.last_uploads("secret")[-1]["state"] not in ("FAILED", "SUCCESS"):
         samples.append(process.status_text())
         time.sleep(0.02)

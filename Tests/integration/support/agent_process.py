@@ -138,7 +138,7 @@ class AgentFactory:
     """Callable fixture object: `agent(**config_overrides)` starts an agent.
 
     Overrides with value None remove the key (e.g. `deviceId=None`). Keyword-only helpers:
-    `broker=` another broker fixture, `args=` extra CLI args, `start=False` to only write the
+    `broker=` another broker fixture (a string is taken as the `broker` config value), `args=` extra CLI args, `start=False` to only write the
     config, `ready=False` to skip `wait_ready()`.
     """
 
@@ -169,6 +169,9 @@ class AgentFactory:
 
     def __call__(self, *, broker=None, args: Optional[List[str]] = None, start: bool = True,
                  ready: bool = True, **overrides: Any) -> AgentProcess:
+        if isinstance(broker, str):  # a literal `broker` config value, not a broker fixture
+            overrides["broker"] = broker
+            broker = None
         config = self.base_config(broker)
         for key, value in overrides.items():
             if value is None:
