@@ -1,0 +1,3 @@
+pytest_plugins = [
+    "support.azure_fixtures",
+]
