@@ -40,9 +40,7 @@ public struct AzureBlobProvider: StorageProvider {
     }
 
     public func upload(_ file: UploadSource, progress: @escaping @Sendable (Int64) -> Void) async throws {
-        if target.signature.hasExpired(now: context.now()), let expiry = target.signature.expiry {
-            throw UploadFailure("upload URL expired at \(AzureSASTime.format(expiry))")
-        }
+        try PresignedURLExpiry.check(expiry: target.signature.expiry, now: context.now())
         let plan: AzureBlockPlan
         if let resumeState, resumeState.fileSize == file.size,
            resumeState.blobURL == target.publicBlobURL(file.baseName) {

@@ -28,12 +28,6 @@ struct AzureSharedAccessSignature: Sendable, Equatable {
         parameter("se").flatMap(AzureSASTime.parse)
     }
 
-    /// True when `se` lies at or before `now`.
-    func hasExpired(now: Double) -> Bool {
-        guard let expiry else { return false }
-        return expiry <= now
-    }
-
     /// `text` with every trace of this SAS's signature removed: `sig=` values of any URL,
     /// and the signature itself as given and as decoded.
     func redact(_ text: String) -> String {
