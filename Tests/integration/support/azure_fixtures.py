@@ -71,3 +71,38 @@ def azure_blob_client(azure_server, azure_sas):
         return BlobClient.from_blob_url(url, **config)
 
     return make
+
+
+def _agent_binary() -> str:
+    import os
+    from pathlib import Path
+
+    default = Path(__file__).resolve().parents[3] / ".build" / "debug" / "file-upload-agent"
+    return os.environ.get("AGENT_BIN", str(default))
+
+
+@pytest.fixture
+def azure_agent_upload(tmp_path):
+    """Runs `file-upload-agent upload FILE --provider azure --options-file …` and returns the
+    finished process (stdout, stderr, returncode) plus how long it took."""
+    import json
+    import os
+    import subprocess
+    import time
+
+    binary = _agent_binary()
+    if not os.access(binary, os.X_OK):
+        pytest.fail(f"agent binary {binary} not built (swift build, or set AGENT_BIN)")
+
+    def run(path, options: dict, checksum: bool = False, timeout: float = 180):
+        options_file = tmp_path / f"azure-options-{time.monotonic_ns()}.json"
+        options_file.write_text(json.dumps(options))
+        command = [binary, "upload", str(path), "--provider", "azure", "--options-file", str(options_file)]
+        if checksum:
+            command.append("--checksum")
+        started = time.monotonic()
+        process = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        process.elapsed = time.monotonic() - started
+        return process
+
+    return run
