@@ -64,6 +64,16 @@ def test_agent_uploads_a_file_that_reads_back_identical(tmp_path, azure_server, 
     assert all(r.headers.get("x-ms-version") for r in azure_server.records())
 
 
+def test_an_empty_file_becomes_an_empty_blob(tmp_path, azure_server, azure_sas, azure_blob_client, azure_agent_upload):
+    path = write_random_file(tmp_path / "empty.log", 0)
+
+    process = azure_agent_upload(path, azure_options(azure_server, azure_sas), checksum=True)
+
+    assert process.returncode == 0, process.stderr
+    assert azure_server.blob_content(AZURE_CONTAINER, "empty.log") == b""
+    assert azure_blob_client("empty.log").download_blob().readall() == b""
+
+
 def test_checksum_sends_md5_per_block_and_of_the_whole_file(tmp_path, azure_server, azure_sas, azure_blob_client,
                                                             azure_agent_upload):
     path = write_random_file(tmp_path / "checked.bin", 20 * MIB + 7)
@@ -107,13 +117,15 @@ def test_a_block_corrupted_on_the_way_is_rejected_by_md5_and_sent_again(tmp_path
     assert sha256_of(azure_blob_client(path.name).download_blob().readall()) == sha256_of(path.read_bytes())
 
 
-def test_a_busy_server_answer_is_retried(tmp_path, azure_server, azure_sas, azure_blob_client, azure_agent_upload):
+def test_a_busy_server_answer_is_retried(tmp_path, azure_server, azure_sas, azure_signature, azure_blob_client,
+                                         azure_agent_upload):
     path = write_random_file(tmp_path / "busy.bin", 100 * 1024)
     azure_server.fail_next(1, 503, "ServerBusy")
 
     process = azure_agent_upload(path, azure_options(azure_server, azure_sas))
 
     assert process.returncode == 0, process.stderr
+    assert_no_signature(process, azure_signature)
     assert [r.status for r in azure_server.records("Blob") if r.method == "PUT"] == [503, 201]
     assert azure_blob_client(path.name).download_blob().readall() == path.read_bytes()
 

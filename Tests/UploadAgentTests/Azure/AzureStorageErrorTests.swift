@@ -19,6 +19,13 @@ import Testing
                 + "(Signature not valid in the specified time frame: Start [a] - Expiry [b] - Current [c])")
     }
 
+    @Test func multiLineDetailIsShownOnOneLine() {
+        let body = "<Error><Code>AuthenticationFailed</Code><Message>m</Message><AuthenticationErrorDetail>Signature did "
+            + "not match. String to sign used was rw\n2024-01-01\n\n/blob/acct</AuthenticationErrorDetail></Error>"
+        let error = AzureStorageError(response: HTTPResponse(status: 403, body: Array(body.utf8)))
+        #expect(error.detail == "Signature did not match. String to sign used was rw 2024-01-01 /blob/acct")
+    }
+
     @Test func headerOnlyAnswerOfAHEADRequest() {
         let error = AzureStorageError(response: HTTPResponse(status: 404, headers: ["x-ms-error-code": "BlobNotFound"]))
         #expect(error.description == "HTTP 404 BlobNotFound")

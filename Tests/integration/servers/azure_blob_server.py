@@ -312,6 +312,12 @@ class _AzureBlobHandler(BaseHTTPRequestHandler):
     sys_version = ""
     azure: AzureBlobServer  # set by AzureBlobServer.start
 
+    def handle(self):
+        try:
+            super().handle()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client closed the connection; nothing left to answer
+
     def log_message(self, format, *args):  # noqa: A002 - quiet; tests read `requests`
         pass
 
@@ -366,7 +372,12 @@ class _AzureBlobHandler(BaseHTTPRequestHandler):
         except AzureError as error:
             record.status = error.status
             record.error_code = error.code
-            self._send_error(error)
+            try:
+                self._send_error(error)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client gave up (an upload cancelled its other blocks)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
 
     @staticmethod
     def _operation_name(query: dict[str, str], container: str, blob_name: str) -> str:

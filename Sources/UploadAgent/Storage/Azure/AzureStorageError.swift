@@ -22,7 +22,8 @@ struct AzureStorageError: Sendable, Equatable, CustomStringConvertible {
         let code = Self.element("Code", in: body) ?? response.header("x-ms-error-code")
         let fullMessage = Self.element("Message", in: body)
         let firstLine = fullMessage?.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).first.map(String.init)
-        var detail = Self.element("AuthenticationErrorDetail", in: body)
+        // The detail spans lines (Azure prints its string-to-sign); one line reads better.
+        var detail = Self.element("AuthenticationErrorDetail", in: body).map(Self.singleLine)
         if code == nil && fullMessage == nil && !body.isEmpty {
             // Not Azure's XML (a proxy, a load balancer): keep the start of what came back.
             detail = String(body.prefix(200))
@@ -40,6 +41,11 @@ struct AzureStorageError: Sendable, Equatable, CustomStringConvertible {
         if let message, !message.isEmpty { text += ": \(message)" }
         if let detail, !detail.isEmpty { text += " (\(detail))" }
         return text
+    }
+
+    /// `text` on one line: runs of line breaks become one space.
+    static func singleLine(_ text: String) -> String {
+        text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).joined(separator: " ")
     }
 
     /// The unescaped text of the first `<name>…</name>` in `xml`.
