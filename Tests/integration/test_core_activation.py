@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 from support.core_flow import expect_error, expect_ok
 from support.core_fixtures import make_file
-from support.net import holds_for
+from support.net import holds_for, wait_until
 
 INVALID = "messages:parameter.invalid"
 
@@ -56,14 +56,14 @@ def test_deactivate_stops_periodic_uploads_at_once(cloud, agent, files_dir):
     now = int(time.time())
     expect_ok(cloud, "activate", {"from": now - 10, "to": now + 60})
     cloud.wait_request(since=mark, timeout=5)
+    wait_until(lambda: process.status()["feature"]["active"] is True, 5, message="status feature.active true")
     stop_mark = cloud.mark()
     expect_ok(cloud, "deactivate", {})
     update = wait_auto_upload(cloud, stop_mark, False)
     assert update["value"] == {"active": False, "startTime": None, "endTime": None}, update["value"]
     quiet_from = cloud.mark()
     assert holds_for(lambda: not cloud.upload_requests(quiet_from), 2.5), "periodic uploads after deactivate"
-    status = process.status()
-    assert status["feature"]["active"] is False
+    wait_until(lambda: process.status()["feature"]["active"] is False, 5, message="status feature.active false")
 
 
 def test_activate_accepts_epoch_millis_and_rfc3339(cloud, agent, files_dir):
@@ -82,9 +82,10 @@ def test_activate_accepts_epoch_millis_and_rfc3339(cloud, agent, files_dir):
     value = wait_auto_upload(cloud, mark, True)["value"]
     assert abs(parse_time(value["startTime"]) - (base + 120)) < 1.01, value
     assert abs(parse_time(value["endTime"]) - (base + 180)) < 1.01, value
-    status = process.status()
-    assert status["feature"]["active"] is True
+    status = wait_until(lambda: (s := process.status())["feature"]["active"] is True
+                        and s["feature"]["startTime"] and s, 5, message="status file feature.active true")
     assert abs(parse_time(status["feature"]["startTime"]) - (base + 120)) < 1.01, status["feature"]
+    assert abs(parse_time(status["feature"]["endTime"]) - (base + 180)) < 1.01, status["feature"]
     assert not cloud.upload_requests(mark), "a window in the future must not run now"
 
 

@@ -1,7 +1,7 @@
 """PROTOCOL §3/§4/§6: start with the generic provider, lastUpload, checksum, delete, cancel."""
 import time
 
-from support.core_flow import (MiB, assert_progress_sequence, expect_ok, find_upload, start_generic,
+from support.core_flow import (MiB, assert_last_upload_shape, assert_progress_sequence, expect_ok, find_upload, start_generic,
                                trigger)
 from support.core_fixtures import make_file
 from support.net import holds_for, wait_until
@@ -100,6 +100,7 @@ def test_failed_upload_reports_failed_and_keeps_file_even_with_delete(cloud, age
     final = cloud.wait_last_upload("fail", timeout=30)
     assert final["state"] == "FAILED", final
     assert "keep.bin" in final["message"] and "403" in final["message"], final["message"]
+    assert_progress_sequence(cloud.last_uploads("fail"), "FAILED")
     assert (files_dir / "keep.bin").exists(), "a failed upload deleted the file"
     assert holds_for(lambda: (files_dir / "keep.bin").exists(), 0.5)
 
@@ -131,13 +132,14 @@ def test_cancel_mid_upload(cloud, agent, files_dir, http_sink):
                                 "message": "description why the upload is canceled"})
     final = cloud.wait_last_upload(PARENT, timeout=15)
     assert final["state"] == "CANCELED", final
-    assert str(final["statusCode"]) == "400", final
+    assert final["statusCode"] == "400", final  # lastUpload.statusCode is a string (PROTOCOL §4)
     assert final["message"] == "description why the upload is canceled", final
     http_sink.rate = None  # drain what is still in socket buffers quickly
     (received,) = http_sink.wait_for(1, timeout=10)
     assert time.monotonic() - started < 10
     assert not received.complete and received.bytes < size, received
     values = cloud.last_uploads(PARENT)
+    assert_progress_sequence(values, "CANCELED")
     assert "SUCCESS" not in [v["state"] for v in values]
     assert [v["progress"] for v in values] == sorted(v["progress"] for v in values)
 
@@ -152,7 +154,7 @@ def test_cancel_by_child_id_with_string_status_code(cloud, agent, files_dir, htt
     http_sink.wait_bytes(512 * 1024, timeout=15)
     expect_ok(cloud, "cancel", {"correlationId": child, "statusCode": "499", "message": "stop it"})
     final = cloud.wait_last_upload("cchild", timeout=15)
-    assert final["state"] == "CANCELED" and str(final["statusCode"]) == "499" and final["message"] == "stop it", final
+    assert final["state"] == "CANCELED" and final["statusCode"] == "499" and final["message"] == "stop it", final
 
 
 def test_cancel_pending_upload_before_start(cloud, agent, files_dir):
@@ -162,3 +164,5 @@ def test_cancel_pending_upload_before_start(cloud, agent, files_dir):
     expect_ok(cloud, "cancel", {"correlationID": "pend", "statusCode": 400, "message": "not now"})
     final = cloud.wait_last_upload("pend")
     assert final["state"] == "CANCELED" and final["message"] == "not now"
+    assert final["statusCode"] == "400"
+    assert_last_upload_shape(final)

@@ -127,7 +127,25 @@ def assert_progress_sequence(values: List[Dict[str, Any]], final_state: str = "S
         assert hundreds[0]["state"] == "SUCCESS" and hundreds[0] is values[-1], list(zip(states, progress))
     assert states.count(final_state) == 1, f"terminal state published more than once: {states}"
     for value in values:
+        assert_last_upload_shape(value)
         assert value.get("state") in ("PENDING", "UPLOADING", "PAUSED", "SUCCESS", "FAILED", "CANCELED"), value
+
+
+def assert_last_upload_shape(value: Dict[str, Any]) -> None:
+    """PROTOCOL §4 lastUpload: the documented keys with the documented JSON types."""
+    from datetime import datetime
+    assert isinstance(value.get("correlationId"), str) and value["correlationId"], value
+    assert value.get("state") in ("PENDING", "UPLOADING", "PAUSED", "SUCCESS", "FAILED", "CANCELED"), value
+    assert isinstance(value.get("progress"), int) and not isinstance(value["progress"], bool), value
+    assert isinstance(value.get("statusCode"), str), f"statusCode must be a string: {value}"
+    assert isinstance(value.get("message"), str), value
+    assert isinstance(value.get("info", {}), dict), value
+    for key in ("startTime", "endTime"):
+        if value.get(key) not in (None, ""):
+            datetime.fromisoformat(value[key].replace("Z", "+00:00"))
+    assert value.get("startTime"), f"startTime missing: {value}"
+    if value["state"] in TERMINAL:
+        assert value.get("endTime"), f"a finished upload has an endTime: {value}"
 
 
 def find_upload(status: Optional[Dict[str, Any]], correlation_id: str, section: str) -> Optional[Dict[str, Any]]:
