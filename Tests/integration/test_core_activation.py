@@ -41,9 +41,9 @@ def test_activate_runs_every_period_inside_the_window(cloud, agent, files_dir):
     times = [m.received_at - mono_at_mark + wall_at_mark for m in requests]
     assert 2 <= len(requests) <= 5, f"{len(requests)} periodic requests in a 3 s window at period 1s"
     gaps = [b - a for a, b in zip(times, times[1:])]
-    assert all(0.6 <= gap <= 1.6 for gap in gaps), f"gaps between periodic requests: {gaps}"
+    assert all(0.5 <= gap <= 1.8 for gap in gaps), f"gaps between periodic requests: {gaps}"
     assert times[0] - now < 1.2, "the first run must happen at once when from is past"
-    assert times[-1] <= end + 0.5, f"request at {times[-1] - end:.2f}s after the window end"
+    assert times[-1] <= end + 0.7, f"request at {times[-1] - end:.2f}s after the window end"
     assert len({m.value['correlationId'] for m in requests}) == len(requests), "periodic ids must differ"
     count = len(cloud.upload_requests(mark))
     assert holds_for(lambda: len(cloud.upload_requests(mark)) == count, 1.0), "requests after the window"

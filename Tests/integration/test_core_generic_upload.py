@@ -114,6 +114,10 @@ def test_delete_removes_file_only_after_success(cloud, agent, files_dir, http_si
     http_sink.wait_bytes(512 * 1024)
     assert (files_dir / "gone.bin").exists(), "file deleted while its upload still runs"
     assert cloud.wait_last_upload("del", timeout=30)["state"] == "SUCCESS"
+    values = cloud.last_uploads("del")
+    assert "UPLOADING" in [v["state"] for v in values], "no lastUpload while uploading"
+    assert len({v["progress"] for v in values}) >= 3, f"progress not reported while bytes flow: {values}"
+    assert_progress_sequence(values)
     (received,) = http_sink.wait_for(1)
     assert received.sha256 == digest
     wait_until(lambda: not (files_dir / "gone.bin").exists(), 5, message="file deleted after success")
@@ -127,6 +131,11 @@ def test_cancel_mid_upload(cloud, agent, files_dir, http_sink):
     (request,) = trigger(cloud, PARENT, 1)
     start_generic(cloud, request.value["correlationId"], http_sink.url("/huge"))
     http_sink.wait_bytes(1 * MiB, timeout=15)
+    running = cloud.wait_event(lambda m: m.path.endswith("/properties/lastUpload")
+                               and m.value["correlationId"] == PARENT and m.value["state"] == "UPLOADING"
+                               and 0 < m.value["progress"] < 100, timeout=10,
+                               what="lastUpload UPLOADING with 0 < progress < 100").value
+    assert_last_upload_shape(running)
     started = time.monotonic()
     expect_ok(cloud, "cancel", {"correlationID": PARENT, "statusCode": 400,
                                 "message": "description why the upload is canceled"})

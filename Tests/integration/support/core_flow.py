@@ -28,6 +28,7 @@ def assert_response(response: Message, operation: str, status: int, *, correlati
     request_topic = request_topic or f"command//edge:device/req//{operation}"
     body = response.json
     assert isinstance(body, dict), f"response is not a JSON object: {response.text!r}"
+    assert response.qos == 1, f"response published with QoS {response.qos}"
     assert response.topic == response_topic_for(request_topic, status), \
         f"response topic {response.topic!r} for status {status}; body {body}"
     assert body.get("topic") == f"{thing_prefix}/things/live/messages/{operation}", body
