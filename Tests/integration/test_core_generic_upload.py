@@ -175,3 +175,34 @@ def test_cancel_pending_upload_before_start(cloud, agent, files_dir):
     assert final["state"] == "CANCELED" and final["message"] == "not now"
     assert final["statusCode"] == "400"
     assert_last_upload_shape(final)
+
+
+def rss_bytes(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def test_upload_streams_from_disk_without_holding_the_file(cloud, agent, files_dir, http_sink):
+    """Bytes flow at once after start, and the agent's memory does not grow with the file."""
+    size = 96 * MiB
+    digest = make_file(files_dir / "stream.bin", size)
+    process = agent()
+    (request,) = trigger(cloud, "stream", 1)
+    baseline = rss_bytes(process.pid)
+    http_sink.rate = 32 * MiB
+    started = time.monotonic()
+    start_generic(cloud, request.value["correlationId"], http_sink.url("/stream"))
+    http_sink.wait_bytes(1, timeout=5)
+    assert time.monotonic() - started < 2, "first byte arrived late: is the file read whole before sending?"
+    peak = baseline
+    while not http_sink.finished:
+        peak = max(peak, rss_bytes(process.pid))
+        time.sleep(0.05)
+        assert time.monotonic() - started < 40, "upload did not finish"
+    assert cloud.wait_last_upload("stream", timeout=10)["state"] == "SUCCESS"
+    (received,) = http_sink.wait_for(1)
+    assert received.bytes == size and received.sha256 == digest
+    assert peak - baseline < 48 * MiB, f"agent RSS grew by {(peak - baseline) / MiB:.0f} MiB for a {size // MiB} MiB file"

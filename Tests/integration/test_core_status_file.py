@@ -33,9 +33,12 @@ def test_status_file_parses_at_every_read_during_an_upload(cloud, agent, files_d
     http_sink.rate = 4 * MiB
     (request,) = trigger(cloud, "tight", 1)
     start_generic(cloud, request.value["correlationId"], http_sink.url("/big"))
-    reads, seen_running = 0, []
-    deadline = time.monotonic() + 30
+    reads, seen_running, versions = 0, [], set()
+    loop_started = time.monotonic()
+    deadline = loop_started + 30
     while time.monotonic() < deadline:
+        stat = os.stat(process.status_path)
+        versions.add((stat.st_ino, stat.st_mtime_ns))
         text = process.status_path.read_text()  # must exist at every moment (atomic rename)
         status = json.loads(text)  # must never be torn
         reads += 1
@@ -46,7 +49,10 @@ def test_status_file_parses_at_every_read_during_an_upload(cloud, agent, files_d
         if finished and finished["state"] in ("SUCCESS", "FAILED", "CANCELED"):
             break
     assert finished and finished["state"] == "SUCCESS", finished
+    elapsed = time.monotonic() - loop_started
     assert reads > 100, f"only {reads} reads"
+    assert len(versions) / elapsed <= 10, \
+        f"status file rewritten {len(versions)} times in {elapsed:.1f}s (PROTOCOL: at most a few times a second)"
     assert len(seen_running) >= 2, "the status file never showed the upload in progress"
     assert [t for _, t in seen_running] == sorted(t for _, t in seen_running), "transferred went back"
     assert all(0 <= p <= 100 for p, _ in seen_running)
