@@ -20,6 +20,8 @@ final class FakeS3Transport: HTTPTransport, Sendable {
         var requests: [Recorded] = []
         var inFlight = 0
         var maxInFlight = 0
+        var abortFailuresLeft = 0
+        var aborted = false
     }
 
     private let state = Mutex(State())
@@ -31,7 +33,8 @@ final class FakeS3Transport: HTTPTransport, Sendable {
     let completeResponse: HTTPResponse?
 
     init(failingPart: (number: Int, response: HTTPResponse)? = nil, stallParts: Bool = false,
-         partDelay: Duration = .milliseconds(5), completeResponse: HTTPResponse? = nil) {
+         partDelay: Duration = .milliseconds(5), completeResponse: HTTPResponse? = nil, abortFailures: Int = 0) {
+        state.withLock { $0.abortFailuresLeft = abortFailures }
         self.failingPart = failingPart
         self.stallParts = stallParts
         self.partDelay = partDelay
@@ -52,7 +55,16 @@ final class FakeS3Transport: HTTPTransport, Sendable {
         case "POST":
             return completeResponse ?? HTTPResponse(status: 200, body: Array("<CompleteMultipartUploadResult><ETag>\"x-3\"</ETag></CompleteMultipartUploadResult>".utf8))
         case "DELETE":
-            return HTTPResponse(status: 204)
+            let fail = state.withLock { state -> Bool in
+                if state.abortFailuresLeft > 0 { state.abortFailuresLeft -= 1; return true }
+                state.aborted = true
+                return false
+            }
+            return fail ? HTTPResponse(status: 500) : HTTPResponse(status: 204)
+        case "GET":  // ListParts after an abort
+            return state.withLock { $0.aborted }
+                ? HTTPResponse(status: 404, body: Array("<Error><Code>NoSuchUpload</Code></Error>".utf8))
+                : HTTPResponse(status: 200, body: Array("<ListPartsResult></ListPartsResult>".utf8))
         case "PUT":
             let number = query.split(separator: "&").first { $0.hasPrefix("partNumber=") }.map { Int($0.dropFirst(11))! } ?? 1
             state.withLock { $0.inFlight += 1; $0.maxInFlight = max($0.maxInFlight, $0.inFlight) }

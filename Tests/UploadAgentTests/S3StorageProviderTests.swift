@@ -132,8 +132,7 @@ import Glibc
             return message == "S3 UploadPart 2/3 failed: HTTP 403 AccessDenied: Access Denied"
         }
         let requests = transport.requests
-        let abort = try #require(requests.last)
-        #expect(abort.method == "DELETE")
+        let abort = try #require(requests.last { $0.method == "DELETE" })
         #expect(abort.url.hasSuffix("/file.bin?uploadId=upload-1"))
         #expect(!requests.contains { $0.method == "POST" && $0.url.hasSuffix("uploadId=upload-1") })
     }
@@ -151,9 +150,32 @@ import Glibc
         let result = await task.result
         #expect(throws: (any Error).self) { try result.get() }
         let requests = transport.requests
-        #expect(requests.last?.method == "DELETE")
-        #expect(requests.last?.url.hasSuffix("?uploadId=upload-1") == true)
+        let abort = try #require(requests.last { $0.method == "DELETE" })
+        #expect(abort.url.hasSuffix("?uploadId=upload-1"))
+        #expect(requests.last?.method == "GET")
         #expect(!requests.contains { $0.method == "POST" && $0.url.hasSuffix("uploadId=upload-1") })
+    }
+
+    @Test func abortIsRepeatedUntilListPartsSaysTheUploadIsGone() async throws {
+        let file = try Self.makeFile(size: S3PartPlan.minimumPartSize + 1)
+        let error = HTTPResponse(status: 500, body: Array("<Error><Code>InternalError</Code></Error>".utf8))
+        let transport = FakeS3Transport(failingPart: (1, error), abortFailures: 2)
+        await #expect(throws: UploadFailure.self) { try await Self.provider(transport).upload(file) { _ in } }
+        let tail = transport.requests.filter { $0.method == "DELETE" || $0.method == "GET" }.map(\.method)
+        #expect(tail == ["DELETE", "DELETE", "DELETE", "GET"])
+    }
+
+    @Test func abortThatNeverWorksIsReported() async throws {
+        let file = try Self.makeFile(size: S3PartPlan.minimumPartSize + 1)
+        let error = HTTPResponse(status: 500, body: Array("<Error><Code>InternalError</Code></Error>".utf8))
+        let transport = FakeS3Transport(failingPart: (1, error), abortFailures: 100)
+        await #expect {
+            try await Self.provider(transport).upload(file) { _ in }
+        } throws: { error in
+            let message = (error as? UploadFailure)?.message ?? ""
+            return message.hasPrefix("S3 UploadPart 1/2 failed: HTTP 500 InternalError (and S3 AbortMultipartUpload failed: HTTP 500")
+                && message.hasSuffix("its parts stay until a bucket lifecycle rule removes them)")
+        }
     }
 
     @Test func completeAnsweringOKWithAnErrorBodyFails() async throws {
@@ -165,7 +187,7 @@ import Glibc
         } throws: { error in
             (error as? UploadFailure)?.message.hasPrefix("S3 CompleteMultipartUpload failed: HTTP 200 InternalError") == true
         }
-        #expect(transport.requests.last?.method == "DELETE")
+        #expect(transport.requests.contains { $0.method == "DELETE" })
     }
 
     @Test func stateIsReportedAndResumeSkipsCompletedParts() async throws {

@@ -27,11 +27,13 @@ import boto3
 from botocore.config import Config
 
 REGION = "us-east-1"
-ACCOUNT_ID = "123456789012"
 ALLOW_ALL = json.dumps({"Version": "2012-10-17",
                         "Statement": [{"Effect": "Allow", "Action": ["s3:*", "sts:*"], "Resource": "*"}]})
-TRUST_ACCOUNT = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}, "Action": "sts:AssumeRole"}]})
+
+
+def trust(principal_arn: str) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": principal_arn}, "Action": "sts:AssumeRole"}]})
 
 
 def free_port() -> int:
@@ -75,11 +77,11 @@ class MotoS3:
 
     def _bootstrap(self) -> None:
         iam = self.client("iam", access_key_id="bootstrap", secret_access_key="bootstrap")
-        iam.create_user(UserName="agent")
+        user_arn = iam.create_user(UserName="agent")["User"]["Arn"]
         iam.put_user_policy(UserName="agent", PolicyName="s3", PolicyDocument=ALLOW_ALL)
         key = iam.create_access_key(UserName="agent")["AccessKey"]
         self.access_key_id, self.secret_access_key = key["AccessKeyId"], key["SecretAccessKey"]
-        role = iam.create_role(RoleName="uploader", AssumeRolePolicyDocument=TRUST_ACCOUNT)["Role"]
+        role = iam.create_role(RoleName="uploader", AssumeRolePolicyDocument=trust(user_arn))["Role"]
         iam.put_role_policy(RoleName="uploader", PolicyName="s3", PolicyDocument=ALLOW_ALL)
         self.role_arn = role["Arn"]
         request = urllib.request.Request(self.endpoint + "/moto-api/reset-auth", data=b"0", method="POST",

@@ -17,6 +17,21 @@ struct S3Client: Sendable {
               headers: [(name: String, value: String)] = [],
               body: HTTPRequest.Body = .none,
               progress: @escaping @Sendable (Int64) -> Void = { _ in }) async throws -> HTTPResponse {
+        let response = try await response(operation, method: method, key: key, query: query, headers: headers,
+                                          body: body, progress: progress)
+        guard response.isSuccess else {
+            throw UploadFailure(S3ErrorResponse(response).describe(operation: operation,
+                                                                   scrubbing: signer.credentials.secrets))
+        }
+        return response
+    }
+
+    /// Like `send`, but returns the response whatever its status.
+    func response(_ operation: String, method: String, key: String,
+                  query: [(name: String, value: String?)] = [],
+                  headers: [(name: String, value: String)] = [],
+                  body: HTTPRequest.Body = .none,
+                  progress: @escaping @Sendable (Int64) -> Void = { _ in }) async throws -> HTTPResponse {
         let payloadHash: String
         switch body {
         case .none: payloadHash = Self.emptyPayloadHash
@@ -26,17 +41,16 @@ struct S3Client: Sendable {
         let request = signer.sign(HTTPRequest(method: method, url: address.url(key: key, query: query),
                                               headers: headers, body: body),
                                   payloadHash: payloadHash)
-        let response: HTTPResponse
         do {
-            response = try await transport.send(request, progress: progress)
+            return try await transport.send(request, progress: progress)
         } catch let error as TransferError where error.kind != .cancelled {
             throw UploadFailure(scrub("S3 \(operation) failed: \(error.message)"))
         }
-        guard response.isSuccess else {
-            throw UploadFailure(S3ErrorResponse(response).describe(operation: operation,
-                                                                   scrubbing: signer.credentials.secrets))
-        }
-        return response
+    }
+
+    /// An S3 error text for `response`, secrets scrubbed.
+    func describe(_ response: HTTPResponse, operation: String) -> String {
+        S3ErrorResponse(response).describe(operation: operation, scrubbing: signer.credentials.secrets)
     }
 
     private func scrub(_ text: String) -> String {

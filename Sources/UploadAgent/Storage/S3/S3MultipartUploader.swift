@@ -112,18 +112,41 @@ struct S3MultipartUploader: Sendable {
     /// Sends AbortMultipartUpload and returns the error to throw. Runs in a task of its
     /// own, since the current one may be cancelled, which would stop the abort at once.
     private func abort(_ uploadId: String, after error: any Error) async -> any Error {
-        let client = self.client
-        let key = self.key
-        let outcome: String? = await Task {
+        let uploader = self
+        let outcome: String? = await Task { await uploader.abortUntilGone(uploadId) }.value
+        guard let outcome else { return error }
+        let consequence = "\(outcome); its parts stay until a bucket lifecycle rule removes them"
+        if let failure = error as? UploadFailure {
+            return UploadFailure("\(failure.message) (and \(consequence))")
+        }
+        if let transfer = error as? TransferError, transfer.kind == .cancelled {
+            return TransferError(.cancelled, "\(transfer.message) (and \(consequence))")
+        }
+        return error
+    }
+
+    /// Aborts until ListParts says the upload is gone. S3 documents that a part still
+    /// arriving while the abort runs may be stored anyway, so one abort is not always
+    /// enough; moto even answers 500 in that race. Returns nil when gone, else why not.
+    func abortUntilGone(_ uploadId: String, attempts: Int = 4) async -> String? {
+        let query: [(name: String, value: String?)] = [("uploadId", uploadId)]
+        var lastProblem = "S3 AbortMultipartUpload failed"
+        for attempt in 1...attempts {
+            if attempt > 1 { try? await Task.sleep(for: .milliseconds(250 * (attempt - 1))) }
             do {
-                _ = try await client.send("AbortMultipartUpload", method: "DELETE", key: key,
-                                          query: [("uploadId", uploadId)])
-                return nil
+                let abort = try await client.response("AbortMultipartUpload", method: "DELETE", key: key, query: query)
+                guard abort.isSuccess || abort.status == 404 else {
+                    lastProblem = client.describe(abort, operation: "AbortMultipartUpload")
+                    continue
+                }
+                let check = try await client.response("ListParts", method: "GET", key: key, query: query)
+                if check.status == 404 { return nil }
+                lastProblem = check.isSuccess ? "S3 AbortMultipartUpload left parts behind"
+                    : client.describe(check, operation: "ListParts")
             } catch {
-                return (error as? UploadFailure)?.message ?? String(describing: error)
+                lastProblem = (error as? UploadFailure)?.message ?? String(describing: error)
             }
-        }.value
-        guard let outcome, let failure = error as? UploadFailure else { return error }
-        return UploadFailure("\(failure.message) (and \(outcome); its parts stay until a bucket lifecycle rule removes them)")
+        }
+        return lastProblem
     }
 }
