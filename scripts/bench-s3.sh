@@ -34,10 +34,12 @@ PY
 measure() {  # name, command...
     local name="$1"; shift
     /usr/bin/time -v "$@" > "$WORK/$name.out" 2> "$WORK/$name.time" || { echo "$name failed:"; cat "$WORK/$name.out" "$WORK/$name.time"; exit 1; }
-    local wall rss
+    local wall rss user sys
     wall=$(grep "Elapsed (wall clock)" "$WORK/$name.time" | awk '{print $NF}')
     rss=$(grep "Maximum resident set size" "$WORK/$name.time" | awk '{print $NF}')
-    printf "%-28s wall %8s   peak RSS %6d MiB\n" "$name" "$wall" "$((rss / 1024))"
+    user=$(grep "User time" "$WORK/$name.time" | awk '{print $NF}')
+    sys=$(grep "System time" "$WORK/$name.time" | awk '{print $NF}')
+    printf "%-26s wall %8s   cpu user %5ss sys %5ss   peak RSS %4d MiB\n" "$name" "$wall" "$user" "$sys" "$((rss / 1024))"
 }
 
 echo "upload of ${SIZE_MIB} MiB to moto at $ENDPOINT ($(basename "$AGENT_BIN" ) from $(dirname "$AGENT_BIN"))"
