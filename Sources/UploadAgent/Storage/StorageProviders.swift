@@ -4,6 +4,7 @@ public enum StorageProviders {
     public static let all: [any StorageProvider.Type] = [
         GenericHTTPProvider.self,
         S3StorageProvider.self,
+        AzureBlobProvider.self,
     ]
 
     /// "aws,azure,generic": what the feature advertises in `info.supportedProviders`.
