@@ -1,6 +1,13 @@
 /// Uploads to AWS S3 or an S3-compatible store (`storage.provider: aws`), signing with our
 /// own SigV4 code. A file up to the part size goes up in one PutObject; a larger one as a
 /// multipart upload with parts in parallel, aborted on any failure.
+///
+/// With `checksum` on, every PutObject and UploadPart carries `Content-MD5` and
+/// `x-amz-checksum-sha256` (the multipart upload is created with
+/// `x-amz-checksum-algorithm: SHA256` and completed with each part's checksum), so S3
+/// rejects a body that changed on the way. moto (our test server) accepts both headers but
+/// verifies neither, so the integration tests prove the bytes arrived intact by hashing
+/// them, and the unit tests check the header values.
 public struct S3StorageProvider: StorageProvider {
     public static let name = "aws"
 
