@@ -240,6 +240,15 @@ import Glibc
         }
     }
 
+    @Test func emptyObjectKeyIsRefusedBeforeAnythingIsSent() async throws {
+        let file = try Self.makeFile(size: 3)
+        let transport = FakeS3Transport()
+        await #expect(throws: UploadFailure.self) {
+            try await Self.provider(transport, options: ["aws.object.key": "//"]).upload(file) { _ in }
+        }
+        #expect(transport.requests.isEmpty)
+    }
+
     @Test func badEndpointIsRefused() {
         #expect(throws: InvalidStartOptions.self) {
             _ = try Self.provider(FakeS3Transport(), options: ["aws.endpoint": "ftp://example"])

@@ -44,6 +44,9 @@ public struct S3StorageProvider: StorageProvider {
     public func upload(_ file: UploadSource, resuming: S3MultipartState?,
                        progress: @escaping @Sendable (Int64) -> Void) async throws {
         let key = options.objectKey(for: file, deviceId: context.deviceId)
+        guard !key.isEmpty else {  // a PUT on the bucket itself would mean something else entirely
+            throw UploadFailure("'aws.object.key' gives an empty object key for \(file.path)")
+        }
         let plan = S3PartPlan(fileSize: file.size, preferredPartSize: resuming?.partSize ?? preferredPartSize)
         if plan.isSinglePut && resuming == nil {
             try await putObject(file, key: key, progress: progress)
