@@ -14,7 +14,7 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
     /// Transfers handed over by callers, picked up by the engine thread.
     private let incoming = Mutex<[CurlTransfer]>([])
     private let running = Atomic<Bool>(true)
-    private var thread = pthread_t()
+    private var thread: DedicatedThread?
     /// Owned by the engine thread: transfers inside the multi handle, by easy handle.
     private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
 
@@ -23,19 +23,14 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
         self.settings = settings
         multi = curl_multi_init()
         ccurl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 16)
-        let context = Unmanaged.passRetained(self).toOpaque()
-        pthread_create(&thread, nil, { context in
-            let engine = Unmanaged<CurlTransferEngine>.fromOpaque(context!).takeRetainedValue()
-            engine.runLoop()
-            return nil
-        }, context)
+        thread = DedicatedThread { [self] in runLoop() }
     }
 
     /// Stops the engine thread; transfers still running fail as cancelled.
     public func shutdown() {
         guard running.exchange(false, ordering: .relaxed) else { return }
         curl_multi_wakeup(multi)
-        pthread_join(thread, nil)
+        thread?.join()
     }
 
     public func send(_ request: HTTPRequest,
