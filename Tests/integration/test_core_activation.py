@@ -117,3 +117,27 @@ def test_activate_to_before_from_is_400(cloud, agent):
     expect_error(cloud, "activate", {"from": "not a time", "to": 959817599}, 400, INVALID)
     assert not cloud.property_updates("autoUpload", mark), "a refused activate changed autoUpload"
     assert process.status()["feature"]["active"] is False
+
+
+def test_first_periodic_run_happens_at_from(cloud, agent, files_dir):
+    make_file(files_dir / "a.log", 10)
+    agent()  # period 10h: exactly one run inside this test
+    mark = cloud.mark()
+    start = int(time.time()) + 3
+    expect_ok(cloud, "activate", {"from": start, "to": start + 60})
+    request = cloud.wait_request(since=mark, timeout=8)
+    arrived = time.time() - (time.monotonic() - request.received_at)
+    assert start - 0.3 <= arrived <= start + 1.5, f"first run {arrived - start:+.2f}s from 'from'"
+    assert holds_for(lambda: len(cloud.upload_requests(mark)) == 1, 1.0)
+    expect_ok(cloud, "deactivate", {})
+
+
+def test_active_in_config_starts_periodic_uploads(cloud, agent, files_dir):
+    make_file(files_dir / "a.log", 10)
+    mark = cloud.mark()
+    agent(active=True, period="1s")
+    registration = cloud.wait_event(lambda m: m.path == "/features/AutoUploadable", since=mark)
+    assert registration.value["properties"]["autoUpload"]["active"] is True, registration.value
+    requests = cloud.wait_requests(2, timeout=5, since=mark)
+    assert len({m.value["correlationId"] for m in requests}) == len(requests)
+    expect_ok(cloud, "deactivate", {})

@@ -78,6 +78,10 @@ def test_start_with_missing_or_bad_provider_options(cloud, agent, files_dir):
                                                                            "https.url": "http://127.0.0.1:9/"}},
                          400, INVALID)
     assert "dropbox" in value["message"] or "storage.provider" in value["message"]
+    value = expect_error(cloud, "start", {"correlationID": child, "options": {"https.url": "http://127.0.0.1:9/",
+                                                                           "https.method": "DELETE"}},
+                         400, INVALID)
+    assert "https.method" in value["message"]
     assert_still_answers(cloud, process)
 
 

@@ -36,6 +36,7 @@ def test_generic_put_delivers_the_exact_bytes(cloud, agent, files_dir, http_sink
     assert file_entry["provider"] == "generic"
     assert file_entry["size"] == size and file_entry["transferred"] == size
     assert file_entry["state"] == "SUCCESS"
+    assert file_entry["attempts"] == 1, file_entry
     assert find_upload(status, PARENT, "uploads") is None, "a finished upload is still listed as running"
     assert (files_dir / "data.bin").exists(), "delete is off: the file must stay"
 
@@ -206,3 +207,31 @@ def test_upload_streams_from_disk_without_holding_the_file(cloud, agent, files_d
     (received,) = http_sink.wait_for(1)
     assert received.bytes == size and received.sha256 == digest
     assert peak - baseline < 48 * MiB, f"agent RSS grew by {(peak - baseline) / MiB:.0f} MiB for a {size // MiB} MiB file"
+
+
+def test_start_without_storage_provider_defaults_to_generic(cloud, agent, files_dir, http_sink):
+    digest = make_file(files_dir / "d.bin", 123_456)
+    agent()
+    (request,) = trigger(cloud, "default", 1)
+    expect_ok(cloud, "start", {"correlationID": request.value["correlationId"],
+                               "options": {"https.url": http_sink.url("/d")}})
+    assert cloud.wait_last_upload("default")["state"] == "SUCCESS"
+    (received,) = http_sink.wait_for(1)
+    assert received.method == "PUT" and received.sha256 == digest
+
+
+def test_server_busy_503_is_retried_with_the_whole_body(cloud, agent, files_dir, http_sink):
+    digest = make_file(files_dir / "r.bin", 1 * MiB + 1)
+    process = agent()
+    answers = iter([503])
+    http_sink.responder = lambda r: (next(answers, 201), {"Retry-After": "0"}, b"")
+    (request,) = trigger(cloud, "retry", 1)
+    start_generic(cloud, request.value["correlationId"], http_sink.url("/r"))
+    final = cloud.wait_last_upload("retry", timeout=30)
+    assert final["state"] == "SUCCESS", final
+    first, second = http_sink.wait_for(2)
+    assert first.status == 503 and second.status == 201
+    assert second.bytes == 1 * MiB + 1 and second.sha256 == digest
+    assert_progress_sequence(cloud.last_uploads("retry"))
+    entry = wait_until(lambda: find_upload(process.status(), "retry", "recent"), 10, message="recent entry")
+    assert entry["files"][0]["attempts"] == 2, entry

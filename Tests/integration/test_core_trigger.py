@@ -136,3 +136,12 @@ def test_single_upload_refuses_second_trigger_unless_forced(cloud, agent, files_
     (forced,) = trigger(cloud, "third", 1, options={"force": "true"})
     assert forced.value["correlationId"] == "third#1"
     expect_ok(cloud, "cancel", {"correlationID": "first", "statusCode": 400, "message": "test done"})
+
+
+def test_trigger_without_configured_files_is_refused(cloud, agent, files_dir):
+    make_file(files_dir / "a.log", 10)
+    agent(files=None)
+    mark = cloud.mark()
+    value = expect_error(cloud, "trigger", {"correlationID": "nofiles", "options": {}}, (400, 500))
+    assert value["message"]
+    assert holds_for(lambda: not cloud.upload_requests(mark), 0.5)
