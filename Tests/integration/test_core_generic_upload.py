@@ -235,3 +235,41 @@ def test_server_busy_503_is_retried_with_the_whole_body(cloud, agent, files_dir,
     assert_progress_sequence(cloud.last_uploads("retry"))
     entry = wait_until(lambda: find_upload(process.status(), "retry", "recent"), 10, message="recent entry")
     assert entry["files"][0]["attempts"] == 2, entry
+
+
+def test_cancel_ends_a_stalled_transfer_at_once(cloud, agent, files_dir, http_sink):
+    make_file(files_dir / "stall.bin", 20 * MiB)
+    agent()
+    http_sink.stall_after = 512 * 1024  # the server stops reading; the agent's socket fills up
+    (request,) = trigger(cloud, "stalled", 1)
+    start_generic(cloud, request.value["correlationId"], http_sink.url("/stall"))
+    http_sink.wait_bytes(512 * 1024)
+    time.sleep(0.5)  # let the agent block on the full socket
+    started = time.monotonic()
+    expect_ok(cloud, "cancel", {"correlationID": "stalled", "statusCode": 400, "message": "stalled"})
+    final = cloud.wait_last_upload("stalled", timeout=5)
+    assert final["state"] == "CANCELED", final
+    assert time.monotonic() - started < 3, "cancel of a stalled transfer took long"
+    http_sink.release()
+    (received,) = http_sink.wait_for(1, timeout=10)
+    assert not received.complete
+
+
+def test_upload_survives_a_broker_outage_and_reports_the_result(broker, cloud, agent, files_dir, http_sink):
+    size = 6 * MiB
+    digest = make_file(files_dir / "outage.bin", size)
+    process = agent()
+    http_sink.rate = 2 * MiB
+    (request,) = trigger(cloud, "outage", 1)
+    start_generic(cloud, request.value["correlationId"], http_sink.url("/outage"))
+    http_sink.wait_bytes(512 * 1024)
+    broker.stop()
+    (received,) = http_sink.wait_for(1, timeout=20)
+    assert received.complete and received.sha256 == digest, "the MQTT outage broke the transfer"
+    wait_until(lambda: (e := find_upload(process.status(), "outage", "recent")) and e["state"] == "SUCCESS", 10,
+               message="status file shows SUCCESS while the broker is down")
+    assert not [v for v in cloud.last_uploads("outage") if v["state"] == "SUCCESS"]
+    broker.start()
+    cloud.wait_connected(15)
+    final = cloud.wait_last_upload("outage", states="SUCCESS", timeout=20)
+    assert final["progress"] == 100

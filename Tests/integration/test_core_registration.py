@@ -109,3 +109,11 @@ def test_broker_with_tls(broker_tls, agent):
         expect_ok(cloud, "deactivate", {})
     finally:
         cloud.close()
+
+
+def test_thing_id_splits_at_the_first_colon(cloud, agent):
+    mark = cloud.mark()
+    agent(deviceId="org.acme:gw:01")
+    cloud.wait_event(lambda m: is_registration(m, thing_prefix="org.acme/gw:01"), since=mark,
+                     what="registration under org.acme/gw:01")
+    expect_ok(cloud, "deactivate", {}, thing="org.acme:gw:01")

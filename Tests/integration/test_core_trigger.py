@@ -145,3 +145,14 @@ def test_trigger_without_configured_files_is_refused(cloud, agent, files_dir):
     value = expect_error(cloud, "trigger", {"correlationID": "nofiles", "options": {}}, (400, 500))
     assert value["message"]
     assert holds_for(lambda: not cloud.upload_requests(mark), 0.5)
+
+
+def test_command_with_empty_device_in_topic_is_answered(cloud, agent, files_dir):
+    """`command///req//trigger`: the thing comes from the envelope; the response copies the empty parts."""
+    make_file(files_dir / "a.log", 10)
+    agent()
+    response, cid, topic = command(cloud, "trigger", {"correlationID": "empty-dev", "options": {}}, device="",
+                                   thing="edge:device")
+    assert topic == "command///req//trigger"
+    assert response.topic == "command///res//204", response.topic
+    assert_response(response, "trigger", 204, correlation_id=cid, request_topic=topic)

@@ -82,7 +82,7 @@ class CloudClient:
             self.client.username_pw_set(broker.username, broker.password)
         if broker.tls is not None:
             self.client.tls_set(ca_certs=str(broker.tls.ca_cert))
-        self.client.reconnect_delay_set(min_delay=1, max_delay=1)
+        self.client.reconnect_delay_set(min_delay=0.2, max_delay=0.5)  # type: ignore[arg-type]
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
@@ -202,7 +202,7 @@ class CloudClient:
              path: Optional[str] = None, raw_payload: Optional[bytes] = None) -> str:
         """Publishes one command like the seed examples; returns the envelope correlation-id."""
         correlation_id = correlation_id or str(uuid.uuid4())
-        topic = self.command_topic(operation, tenant, device or thing, req_id)
+        topic = self.command_topic(operation, tenant, thing if device is None else device, req_id)
         if raw_payload is None:
             body = self.envelope(operation, {} if value is None else value, correlation_id,
                                  response_required, thing, feature, path)

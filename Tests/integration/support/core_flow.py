@@ -58,7 +58,7 @@ def command(cloud: CloudClient, operation: str, value: Any = None, *, tenant: st
             device: Optional[str] = None, req_id: str = "", timeout: float = 10.0,
             **kwargs: Any) -> Tuple[Message, str, str]:
     """Sends one command and waits for its response; returns (response, correlation-id, request topic)."""
-    device = device or kwargs.get("thing", "edge:device")
+    device = kwargs.get("thing", "edge:device") if device is None else device
     correlation_id = cloud.send(operation, value, tenant=tenant, device=device, req_id=req_id, **kwargs)
     topic = cloud.command_topic(operation, tenant, device, req_id)
     return cloud.wait_response(correlation_id, timeout), correlation_id, topic
