@@ -11,6 +11,8 @@ CONF_DIR ?= /etc/file-upload-agent
 SWIFT ?= swift
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# Which build `make install` takes: release (default) or debug.
+CONFIGURATION ?= release
 DEBIAN_PACKAGES := pkg-config libmosquitto-dev libcurl4-openssl-dev libssl-dev mosquitto mosquitto-clients openssl
 TEST_PACKAGES := nginx-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -65,8 +67,9 @@ run: release
 	fi
 	./.build/release/file-upload-agent --config config/local.json
 
-install: release
-	install -D -m 0755 .build/release/file-upload-agent $(DESTDIR)$(PREFIX)/bin/file-upload-agent
+install: deps
+	$(SWIFT) build -c $(CONFIGURATION)
+	install -D -m 0755 .build/$(CONFIGURATION)/file-upload-agent $(DESTDIR)$(PREFIX)/bin/file-upload-agent
 	install -D -m 0644 systemd/file-upload-agent.service $(DESTDIR)$(SYSTEMD_DIR)/file-upload-agent.service
 	sed -i 's|/usr/local/bin/file-upload-agent|$(PREFIX)/bin/file-upload-agent|' $(DESTDIR)$(SYSTEMD_DIR)/file-upload-agent.service
 	@if [ -f $(DESTDIR)$(CONF_DIR)/config.json ]; then \

@@ -71,6 +71,8 @@ public actor AutoUploadableFeature {
         case .disconnected(let reason):
             connected = false
             logger.warning("disconnected from MQTT broker: \(reason); reconnecting")
+        case .connectFailed(let reason):
+            logger.warning("\(reason); retrying")
         case .message(let topic, let payload):
             if topic == DeviceIdentity.responseTopic {
                 receiveIdentity(payload)

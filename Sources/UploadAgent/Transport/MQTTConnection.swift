@@ -18,6 +18,8 @@ public final class MQTTConnection: MessagePublisher, @unchecked Sendable {
     private let connected = Atomic<Bool>(false)
     private let state = Mutex<(lastError: String?, reconnects: Int)>((nil, 0))
     private var thread: DedicatedThread?
+    /// Set by the connect callback when the broker said no; network thread only.
+    private var refused = false
 
     public init(options: MQTTOptions, subscriptions: [String],
                 onEvent: @escaping @Sendable (MQTTEvent) -> Void) throws(MQTTError) {
@@ -98,8 +100,10 @@ public final class MQTTConnection: MessagePublisher, @unchecked Sendable {
 
     private func didConnect(code: Int32) {
         guard code == 0 else {
-            let reason = String(cString: mosquitto_connack_string(code))
-            state.withLock { $0.lastError = "broker refused the connection: \(reason)" }
+            let reason = "broker refused the connection: \(String(cString: mosquitto_connack_string(code)))"
+            state.withLock { $0.lastError = reason }
+            refused = true
+            onEvent(.connectFailed(reason: reason))
             return
         }
         for topic in subscriptions { mosquitto_subscribe(handle, nil, topic, 1) }
@@ -112,6 +116,7 @@ public final class MQTTConnection: MessagePublisher, @unchecked Sendable {
         var delay = 1.0
         var everConnected = false
         var socketOpen = false
+        var reportedConnected = false
         while running.load(ordering: .relaxed) {
             if !socketOpen {
                 let code = everConnected
@@ -123,7 +128,9 @@ public final class MQTTConnection: MessagePublisher, @unchecked Sendable {
                 } else {
                     let reason = code == MOSQ_ERR_ERRNO.rawValue ? String(cString: strerror(errno))
                                                                  : String(cString: mosquitto_strerror(code))
-                    state.withLock { $0.lastError = "cannot connect to \(options.address.host):\(options.address.port): \(reason)" }
+                    let message = "cannot connect to \(options.address.host):\(options.address.port): \(reason)"
+                    state.withLock { $0.lastError = message }
+                    onEvent(.connectFailed(reason: message))
                     pause(delay)
                     delay = min(options.maxReconnectDelay, delay * 2)
                     continue
@@ -132,11 +139,18 @@ public final class MQTTConnection: MessagePublisher, @unchecked Sendable {
             let code = mosquitto_loop(handle, 500, 1)
             if code != MOSQ_ERR_SUCCESS.rawValue {
                 guard running.load(ordering: .relaxed) else { break }
-                let wasConnected = connected.exchange(false, ordering: .relaxed)
+                // The disconnect callback may already have cleared `connected`; the event
+                // is owed whenever a `.connected` was reported since the last one.
+                connected.store(false, ordering: .relaxed)
+                let wasConnected = reportedConnected
+                reportedConnected = false
                 let reason = code == MOSQ_ERR_ERRNO.rawValue ? String(cString: strerror(errno))
                                                              : String(cString: mosquitto_strerror(code))
+                // Keep a refusal as the last error: it says more than the closed socket after it.
+                let keepRefusal = refused
+                refused = false
                 state.withLock {
-                    $0.lastError = "connection lost: \(reason)"
+                    if !keepRefusal { $0.lastError = "connection lost: \(reason)" }
                     $0.reconnects += 1
                 }
                 if wasConnected {
@@ -148,6 +162,7 @@ public final class MQTTConnection: MessagePublisher, @unchecked Sendable {
                 delay = min(options.maxReconnectDelay, delay * 2)
             } else if connected.load(ordering: .relaxed) {
                 delay = 1
+                reportedConnected = true
             }
         }
         // Let the DISCONNECT packet go out.

@@ -2,5 +2,7 @@
 public enum MQTTEvent: Sendable {
     case connected
     case disconnected(reason: String)
+    /// A connection attempt failed (unreachable, refused, bad credentials); retried with backoff.
+    case connectFailed(reason: String)
     case message(topic: String, payload: [UInt8])
 }
