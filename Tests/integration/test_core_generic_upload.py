@@ -255,10 +255,12 @@ def test_cancel_ends_a_stalled_transfer_at_once(cloud, agent, files_dir, http_si
     assert not received.complete
 
 
-def test_upload_survives_a_broker_outage_and_reports_the_result(broker, cloud, agent, files_dir, http_sink):
+def test_upload_survives_a_broker_outage_and_reports_the_result(persistent_broker, persistent_cloud, agent,
+                                                                 files_dir, http_sink):
+    broker, cloud = persistent_broker, persistent_cloud
     size = 6 * MiB
     digest = make_file(files_dir / "outage.bin", size)
-    process = agent()
+    process = agent(broker=broker)
     http_sink.rate = 2 * MiB
     (request,) = trigger(cloud, "outage", 1)
     start_generic(cloud, request.value["correlationId"], http_sink.url("/outage"))

@@ -48,8 +48,10 @@ def test_feature_id_type_context_from_config(cloud, agent):
     expect_ok(cloud, "deactivate", {})
 
 
-def test_reregisters_after_broker_restart_and_still_answers(broker, cloud, agent):
-    process = agent()
+def test_reregisters_after_broker_restart_and_still_answers(persistent_broker, persistent_cloud, agent):
+    # persistent session: the cloud cannot miss the re-registration by reconnecting after the agent
+    broker, cloud = persistent_broker, persistent_cloud
+    process = agent(broker=broker)
     cloud.wait_event(is_registration, what="first registration")
     mark = cloud.mark()
     broker.restart()

@@ -62,7 +62,8 @@ def thing_topic_prefix(thing: str) -> str:
 class CloudClient:
     def __init__(self, broker: MosquittoBroker, client_id: Optional[str] = None,
                  extra_subscriptions: Optional[List[str]] = None,
-                 username: Optional[str] = None, password: Optional[str] = None):
+                 username: Optional[str] = None, password: Optional[str] = None,
+                 clean_session: bool = True):
         self.broker = broker
         self.feature = FEATURE
         self.subscriptions = [EVENT_TOPIC, RESPONSE_FILTER] + list(extra_subscriptions or [])
@@ -75,7 +76,7 @@ class CloudClient:
         self.handlers: List[Callable[[Message], None]] = []
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
                                   client_id=client_id or f"itest-cloud-{uuid.uuid4().hex[:8]}",
-                                  protocol=mqtt.MQTTv311)
+                                  protocol=mqtt.MQTTv311, clean_session=clean_session)
         if username is not None:
             self.client.username_pw_set(username, password)
         elif broker.username is not None:

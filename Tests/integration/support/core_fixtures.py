@@ -40,6 +40,23 @@ def broker(tmp_path):
 
 
 @pytest.fixture
+def persistent_broker(tmp_path):
+    """mosquitto whose sessions and queued messages survive `.restart()` / `.stop()`+`.start()`."""
+    instance = MosquittoBroker(tmp_path / "broker-persistent", persistent=True).start()
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture
+def persistent_cloud(persistent_broker):
+    """A cloud client with a persistent session on `persistent_broker`: it sees every QoS 1
+    message the agent publishes, even while the broker restarts."""
+    client = CloudClient(persistent_broker, client_id="itest-cloud-persistent", clean_session=False).connect()
+    yield client
+    client.close()
+
+
+@pytest.fixture
 def broker_auth(tmp_path):
     """mosquitto that requires username 'edge' / password 'broker-s3cret-pw'."""
     instance = MosquittoBroker(tmp_path / "broker-auth", username="edge", password="broker-s3cret-pw").start()

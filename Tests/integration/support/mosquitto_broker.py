@@ -2,7 +2,8 @@
 
 Why: the agent's MQTT behaviour (reconnect, re-registration, QoS 1) only shows against a
 real broker. `restart()` keeps the port so a connected agent sees a broker outage, not a
-configuration change. Variants: anonymous (default), username/password, TLS.
+configuration change. Variants: anonymous (default), username/password, TLS, and
+`persistent=True` (sessions survive a restart, for tests that must not miss a message).
 """
 from __future__ import annotations
 
@@ -52,13 +53,14 @@ class MosquittoBroker:
     """One mosquitto process; start/stop/restart on the same port."""
 
     def __init__(self, directory: Path, username: Optional[str] = None,
-                 password: Optional[str] = None, tls: bool = False):
+                 password: Optional[str] = None, tls: bool = False, persistent: bool = False):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.host = "127.0.0.1"
         self.username = username
         self.password = password
+        self.persistent = persistent
         self.tls: Optional[TlsMaterial] = TlsMaterial(self.directory / "tls") if tls else None
         self.config_path = self.directory / "mosquitto.conf"
         self.log_path = self.directory / "mosquitto.log"
@@ -74,7 +76,6 @@ class MosquittoBroker:
     def _write_config(self) -> None:
         lines = [
             f"listener {self.port} {self.host}",
-            "persistence false",
             "log_dest stderr",
             "log_type error",
             "log_type warning",
@@ -83,6 +84,13 @@ class MosquittoBroker:
             "connection_messages true",
             "log_timestamp true",
         ]
+        if self.persistent:
+            # sessions and queued QoS 1 messages survive restart(): a test client with a
+            # persistent session misses nothing while the broker is down
+            lines += ["persistence true", f"persistence_location {self.directory}/",
+                      "persistence_file mosquitto.db"]
+        else:
+            lines.append("persistence false")
         if os.geteuid() == 0:
             # mosquitto drops to user "mosquitto" when started as root and could then not
             # read the pytest temp dir (0700).
