@@ -1,0 +1,3 @@
+pytest_plugins = [
+    "support.net_fixtures",
+]
