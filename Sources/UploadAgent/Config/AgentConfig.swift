@@ -1,0 +1,86 @@
+/// Everything the agent is configured with. Keys and defaults are Eclipse Kanto's
+/// `file-upload`, so its config files work unchanged; the keys after `logFileMaxAge` are
+/// ours. Durations are seconds, times are seconds since the epoch.
+public struct AgentConfig: Sendable, Equatable {
+    // MQTT connection (Kanto).
+    public var broker = "tcp://localhost:1883"
+    public var username = ""
+    public var password = ""
+    public var caCert = ""
+    public var cert = ""
+    public var key = ""
+    // The feature (Kanto).
+    public var featureId = "AutoUploadable"
+    public var type = "file"
+    public var context = "edge"
+    public var files = ""
+    public var mode = UploadMode.strict
+    public var period: Double = 36_000
+    public var active = false
+    public var activeFrom: Double?
+    public var activeTill: Double?
+    public var delete = false
+    public var checksum = false
+    public var singleUpload = false
+    public var stopTimeout: Double = 30
+    public var serverCert = ""
+    // Logging (Kanto). Kanto writes to log/file-upload.log by default; we log to stderr
+    // (journald under systemd) unless a file is named, since the unit's sandbox makes
+    // relative paths unwritable.
+    public var logFile = ""
+    public var logLevel = LogLevelName.info
+    public var logFileSize = 2
+    public var logFileCount = 5
+    public var logFileMaxAge = 28
+    // Ours.
+    public var deviceId = ""
+    public var tenantId = ""
+    public var statusFile = "/var/lib/file-upload-agent/status.json"
+    public var stateDir = "/var/lib/file-upload-agent"
+    public var maxConcurrentUploads = 4
+    public var connectTimeout: Double = 30
+    public var stallTimeout: Double = 60
+    public var maxBandwidth: Int64 = 0
+    public var proxy = ""
+    public var uploadCert = ""
+    public var uploadKey = ""
+    public var retryAttempts = 8
+
+    public init() {}
+
+    /// Checks what no single key can: pairs that belong together and bounds.
+    public func validate() throws(ConfigError) {
+        let scheme = broker.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
+        guard ["tcp", "ssl", "mqtt", "mqtts", "tls"].contains(scheme.lowercased()), broker.contains("://") else {
+            throw ConfigError("broker", "'\(broker)' is not a broker URL such as tcp://localhost:1883 or ssl://host:8883")
+        }
+        guard cert.isEmpty == key.isEmpty else {
+            throw ConfigError(cert.isEmpty ? "cert" : "key", "a client certificate needs both 'cert' and 'key'")
+        }
+        guard uploadCert.isEmpty == uploadKey.isEmpty else {
+            throw ConfigError(uploadCert.isEmpty ? "uploadCert" : "uploadKey",
+                              "an upload client certificate needs both 'uploadCert' and 'uploadKey'")
+        }
+        guard period > 0 else { throw ConfigError("period", "must be longer than zero") }
+        guard stopTimeout >= 0 else { throw ConfigError("stopTimeout", "must not be negative") }
+        if let activeFrom, let activeTill, activeTill < activeFrom {
+            throw ConfigError("activeTill", "lies before 'activeFrom'")
+        }
+        guard maxConcurrentUploads >= 1 else { throw ConfigError("maxConcurrentUploads", "must be at least 1") }
+        guard connectTimeout > 0 else { throw ConfigError("connectTimeout", "must be longer than zero") }
+        guard stallTimeout >= 1 else { throw ConfigError("stallTimeout", "must be at least 1s") }
+        guard retryAttempts >= 1 else { throw ConfigError("retryAttempts", "must be at least 1") }
+        guard !statusFile.isEmpty else { throw ConfigError("statusFile", "must not be empty") }
+        guard !featureId.isEmpty else { throw ConfigError("featureId", "must not be empty") }
+        for (name, path) in [("caCert", caCert), ("cert", cert), ("key", key), ("serverCert", serverCert),
+                             ("uploadCert", uploadCert), ("uploadKey", uploadKey)] where !path.isEmpty {
+            guard FileCheck.isReadableFile(path) else { throw ConfigError(name, "cannot read '\(path)'") }
+        }
+        if !deviceId.isEmpty && !deviceId.contains(":") {
+            throw ConfigError("deviceId", "'\(deviceId)' is not a thing id of the form namespace:name")
+        }
+    }
+
+    /// Activation from the config: `activeFrom`/`activeTill` imply `active` (as in Kanto).
+    public var startsActive: Bool { active || activeFrom != nil || activeTill != nil }
+}

@@ -1,0 +1,109 @@
+/// One configuration key: its name, and how a JSON value or a command-line string sets it.
+/// The same table serves the config file and the flags, so they cannot drift apart.
+public struct ConfigKey: Sendable {
+    public let name: String
+    public let isBoolean: Bool
+    let apply: @Sendable (inout AgentConfig, JSONValue) throws(ConfigError) -> Void
+
+    /// Every key the agent knows.
+    public static let all: [ConfigKey] = [
+        text("broker", \.broker), text("username", \.username), text("password", \.password),
+        text("caCert", \.caCert), text("cert", \.cert), text("key", \.key),
+        text("featureId", \.featureId), text("type", \.type), text("context", \.context),
+        text("files", \.files),
+        ConfigKey(name: "mode", isBoolean: false) { config, value throws(ConfigError) in
+            let text = try string("mode", value)
+            guard let mode = UploadMode(rawValue: text.lowercased()) else {
+                throw ConfigError("mode", "'\(text)' is not one of strict, scoped, lax")
+            }
+            config.mode = mode
+        },
+        duration("period", \.period), flag("active", \.active),
+        time("activeFrom", \.activeFrom), time("activeTill", \.activeTill),
+        flag("delete", \.delete), flag("checksum", \.checksum), flag("singleUpload", \.singleUpload),
+        duration("stopTimeout", \.stopTimeout), text("serverCert", \.serverCert),
+        text("logFile", \.logFile),
+        ConfigKey(name: "logLevel", isBoolean: false) { config, value throws(ConfigError) in
+            let text = try string("logLevel", value)
+            guard let level = LogLevelName(text: text) else {
+                throw ConfigError("logLevel", "'\(text)' is not one of ERROR, WARN, INFO, DEBUG, TRACE")
+            }
+            config.logLevel = level
+        },
+        integer("logFileSize", \.logFileSize), integer("logFileCount", \.logFileCount),
+        integer("logFileMaxAge", \.logFileMaxAge),
+        text("deviceId", \.deviceId), text("tenantId", \.tenantId),
+        text("statusFile", \.statusFile), text("stateDir", \.stateDir),
+        integer("maxConcurrentUploads", \.maxConcurrentUploads),
+        duration("connectTimeout", \.connectTimeout), duration("stallTimeout", \.stallTimeout),
+        ConfigKey(name: "maxBandwidth", isBoolean: false) { config, value throws(ConfigError) in
+            let text: String
+            if case .number(let n) = value { text = String(Int64(n)) } else { text = try string("maxBandwidth", value) }
+            guard let rate = ByteRate.parse(text) else {
+                throw ConfigError("maxBandwidth", "'\(text)' is not a rate such as \"2MB\" (per second) or 0")
+            }
+            config.maxBandwidth = rate
+        },
+        text("proxy", \.proxy), text("uploadCert", \.uploadCert), text("uploadKey", \.uploadKey),
+        integer("retryAttempts", \.retryAttempts),
+    ]
+
+    public static func named(_ name: String) -> ConfigKey? {
+        all.first { $0.name == name } ?? all.first { $0.name.lowercased() == name.lowercased() }
+    }
+
+    // MARK: - Kinds of key
+
+    static func string(_ name: String, _ value: JSONValue) throws(ConfigError) -> String {
+        guard case .string(let text) = value else { throw ConfigError(name, "expected a string, got \(value.typeName)") }
+        return text
+    }
+
+    static func text(_ name: String, _ path: WritableKeyPath<AgentConfig, String> & Sendable) -> ConfigKey {
+        ConfigKey(name: name, isBoolean: false) { config, value throws(ConfigError) in
+            config[keyPath: path] = try string(name, value)
+        }
+    }
+
+    static func flag(_ name: String, _ path: WritableKeyPath<AgentConfig, Bool> & Sendable) -> ConfigKey {
+        ConfigKey(name: name, isBoolean: true) { config, value throws(ConfigError) in
+            switch value {
+            case .bool(let b): config[keyPath: path] = b
+            case .string(let s) where ["true", "false"].contains(s.lowercased()): config[keyPath: path] = s.lowercased() == "true"
+            default: throw ConfigError(name, "expected true or false, got \(value.typeName)")
+            }
+        }
+    }
+
+    static func integer(_ name: String, _ path: WritableKeyPath<AgentConfig, Int> & Sendable) -> ConfigKey {
+        ConfigKey(name: name, isBoolean: false) { config, value throws(ConfigError) in
+            switch value {
+            case .number(let n) where n == n.rounded() && abs(n) < 1e12: config[keyPath: path] = Int(n)
+            case .string(let s) where Int(s) != nil: config[keyPath: path] = Int(s)!
+            default: throw ConfigError(name, "expected a whole number, got \(value.typeName)")
+            }
+        }
+    }
+
+    static func duration(_ name: String, _ path: WritableKeyPath<AgentConfig, Double> & Sendable) -> ConfigKey {
+        ConfigKey(name: name, isBoolean: false) { config, value throws(ConfigError) in
+            let text = try string(name, value)
+            guard let seconds = GoDuration.parse(text) else {
+                throw ConfigError(name, "'\(text)' is not a duration such as \"10h\", \"1.5s\" or \"300ms\"")
+            }
+            config[keyPath: path] = seconds
+        }
+    }
+
+    static func time(_ name: String, _ path: WritableKeyPath<AgentConfig, Double?> & Sendable) -> ConfigKey {
+        ConfigKey(name: name, isBoolean: false) { config, value throws(ConfigError) in
+            if value.isNull { config[keyPath: path] = nil; return }
+            let text = try string(name, value)
+            if text.isEmpty { config[keyPath: path] = nil; return }
+            guard let seconds = RFC3339.parse(text) else {
+                throw ConfigError(name, "'\(text)' is not an RFC 3339 time such as 2006-01-02T15:04:05Z")
+            }
+            config[keyPath: path] = seconds
+        }
+    }
+}

@@ -1,0 +1,142 @@
+/// Turns an MQTT command (Hono topic + Ditto envelope) into a typed `InboxMessage`, or
+/// says why it is not for us. Accepts both spellings the seed and Kanto use
+/// (`correlationID`/`correlationId`, `statusCode` as number or string, times as epoch
+/// seconds, epoch milliseconds or RFC 3339). Never traps, whatever the payload.
+public struct CommandParser: Sendable {
+    public enum Outcome: Sendable {
+        case inbox(InboxMessage)
+        /// Not for this agent, or not a command at all: logged at debug, never answered.
+        case ignored(String)
+    }
+
+    public var thing: ThingID
+    public var featureId: String
+
+    public init(thing: ThingID, featureId: String) {
+        self.thing = thing
+        self.featureId = featureId
+    }
+
+    public func parse(topic: String, payload: [UInt8]) -> Outcome {
+        guard let hono = HonoTopic(parsing: topic) else { return .ignored("not a command topic: \(topic)") }
+        guard let envelope = JSONValue.parse(payload), case .object = envelope else {
+            return .ignored("payload on \(topic) is not a JSON object")
+        }
+        guard let dittoTopic = envelope["topic"]?.stringValue, let path = envelope["path"]?.stringValue else {
+            return .ignored("envelope on \(topic) lacks 'topic' or 'path'")
+        }
+        let topicParts = dittoTopic.split(separator: "/", omittingEmptySubsequences: false)
+        guard topicParts.count >= 2, "\(topicParts[0]):\(topicParts[1])" == thing.description else {
+            return .ignored("message for another thing: \(dittoTopic)")
+        }
+        let inbox = "/features/\(featureId)/inbox/messages/"
+        guard path.hasPrefix(inbox), path.count > inbox.count else {
+            return .ignored("path not in this feature's inbox: \(path)")
+        }
+        let name = String(path.dropFirst(inbox.count))
+        let headers = envelope["headers"]?.objectValue ?? [:]
+        let correlation = headers["correlation-id"]?.stringValue
+        var responseRequired = true
+        switch headers["response-required"] {
+        case .bool(let value)?: responseRequired = value
+        case .string(let value)?: responseRequired = value.lowercased() != "false"
+        default: break
+        }
+        let value = envelope["value"] ?? .null
+        return .inbox(InboxMessage(hono: hono, dittoTopic: dittoTopic, path: path, correlationHeader: correlation,
+                                   responseRequired: responseRequired, operationName: name,
+                                   operation: Self.operation(named: name, value: value)))
+    }
+
+    static func operation(named name: String, value: JSONValue) -> Result<Operation, OperationError> {
+        do throws(OperationError) {
+            switch name {
+            case "trigger":
+                let object = try fields(of: value, name)
+                return .success(.trigger(correlationId: try correlationId(object, name, required: false),
+                                         options: try options(object, name)))
+            case "start":
+                let object = try fields(of: value, name)
+                return .success(.start(correlationId: try correlationId(object, name, required: true)!,
+                                       options: try options(object, name)))
+            case "cancel":
+                let object = try fields(of: value, name)
+                let id = try correlationId(object, name, required: true)!
+                let statusCode: String
+                switch object["statusCode"] {
+                case nil, .null?: statusCode = ""
+                case .number(let n)?: statusCode = n == n.rounded() ? String(Int64(n)) : String(n)
+                case .string(let s)?: statusCode = s
+                case let other?: throw OperationError.badRequest("invalid 'cancel' parameters: 'statusCode' must be a number or a string, not \(other.typeName)")
+                }
+                let message: String
+                switch object["message"] {
+                case nil, .null?: message = ""
+                case .string(let s)?: message = s
+                case let other?: throw OperationError.badRequest("invalid 'cancel' parameters: 'message' must be a string, not \(other.typeName)")
+                }
+                return .success(.cancel(correlationId: id, statusCode: statusCode, message: message))
+            case "activate":
+                let object = try fields(of: value, name)
+                let from = try time(object["from"], "from")
+                let to = try time(object["to"], "to")
+                if let from, let to, to < from {
+                    throw OperationError.badRequest("invalid 'activate' parameters: 'to' (\(RFC3339.format(to))) lies before 'from' (\(RFC3339.format(from)))")
+                }
+                return .success(.activate(from: from, to: to))
+            case "deactivate":
+                return .success(.deactivate)
+            default:
+                return .failure(.failed("unsupported operation '\(name)'", status: 400))
+            }
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private static func fields(of value: JSONValue, _ name: String) throws(OperationError) -> [String: JSONValue] {
+        switch value {
+        case .object(let object): return object
+        case .null: return [:]
+        default: throw .badRequest("invalid '\(name)' parameters: the value must be a JSON object, not \(value.typeName)")
+        }
+    }
+
+    private static func correlationId(_ object: [String: JSONValue], _ name: String,
+                                      required: Bool) throws(OperationError) -> String? {
+        let value = object["correlationID"] ?? object["correlationId"] ?? object["correlationid"]
+        switch value {
+        case .string(let id)? where !id.isEmpty: return id
+        case nil, .null?, .string?:
+            if required { throw .badRequest("invalid '\(name)' parameters: 'correlationID' is required") }
+            return nil
+        case let other?:
+            throw .badRequest("invalid '\(name)' parameters: 'correlationID' must be a string, not \(other.typeName)")
+        }
+    }
+
+    private static func options(_ object: [String: JSONValue], _ name: String) throws(OperationError) -> [String: String] {
+        guard let value = object["options"], !value.isNull else { return [:] }
+        guard let map = value.stringMap else {
+            throw .badRequest("invalid '\(name)' parameters: 'options' must be an object of strings")
+        }
+        return map
+    }
+
+    /// Epoch seconds, epoch milliseconds (numbers above 10^12), or RFC 3339.
+    static func time(_ value: JSONValue?, _ field: String) throws(OperationError) -> Double? {
+        switch value {
+        case nil, .null?: return nil
+        case .number(let n)?:
+            guard n.isFinite, n >= 0 else { throw .badRequest("invalid 'activate' parameters: '\(field)' is not a time") }
+            return n > 1e12 ? n / 1000 : n
+        case .string(let s)?:
+            if s.isEmpty { return nil }
+            if let seconds = RFC3339.parse(s) { return seconds }
+            if let n = Double(s), n >= 0 { return n > 1e12 ? n / 1000 : n }
+            throw .badRequest("invalid 'activate' parameters: '\(field)' is not a time: '\(s)'")
+        case let other?:
+            throw .badRequest("invalid 'activate' parameters: '\(field)' must be a time, not \(other.typeName)")
+        }
+    }
+}

@@ -1,0 +1,31 @@
+/// A failed operation as Ditto answers it: `{"status":400,"error":"messages:parameter.invalid","message":"…"}`.
+public struct OperationError: Error, Sendable, Equatable {
+    public static let parameterInvalid = "messages:parameter.invalid"
+    public static let executionFailed = "messages:execution.failed"
+
+    public var status: Int
+    public var code: String
+    public var message: String
+
+    public init(status: Int, code: String, message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    public static func badRequest(_ message: String) -> OperationError {
+        OperationError(status: 400, code: parameterInvalid, message: message)
+    }
+
+    public static func notFound(_ message: String) -> OperationError {
+        OperationError(status: 404, code: parameterInvalid, message: message)
+    }
+
+    public static func failed(_ message: String, status: Int = 500) -> OperationError {
+        OperationError(status: status, code: executionFailed, message: message)
+    }
+
+    public var value: JSONValue {
+        ["status": .number(Double(status)), "error": .string(code), "message": .string(message)]
+    }
+}

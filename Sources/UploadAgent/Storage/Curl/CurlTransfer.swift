@@ -1,0 +1,146 @@
+import CCurl
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One request in flight: the easy handle and everything its callbacks touch. Callbacks
+/// run on the engine thread only; `cancel()` may come from any thread and only flips an
+/// atomic flag that the callbacks and the engine loop look at.
+final class CurlTransfer: @unchecked Sendable {
+    static let maxResponseBody = 64 * 1024
+
+    let request: HTTPRequest
+    let progress: @Sendable (Int64) -> Void
+    private(set) var continuation: CheckedContinuation<HTTPResponse, any Error>?
+    let cancelled = Atomic<Bool>(false)
+
+    var easy: UnsafeMutableRawPointer?
+    var headerList: UnsafeMutablePointer<curl_slist>?
+    var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+
+    // Body source state.
+    private var fileDescriptor: Int32 = -1
+    private var fileOffset: Int64 = 0
+    private var remaining: Int64 = 0
+    private var bytesOffset = 0
+    private(set) var readFailure: String?
+
+    // Response state.
+    private(set) var responseHeaders: [String: String] = [:]
+    private(set) var responseBody: [UInt8] = []
+    private var lastReported: Int64 = -1
+
+    init(request: HTTPRequest, progress: @escaping @Sendable (Int64) -> Void,
+         continuation: CheckedContinuation<HTTPResponse, any Error>) {
+        self.request = request
+        self.progress = progress
+        self.continuation = continuation
+    }
+
+    deinit {
+        if fileDescriptor >= 0 { close(fileDescriptor) }
+        if let headerList { curl_slist_free_all(headerList) }
+        if let easy { curl_easy_cleanup(easy) }
+    }
+
+    func cancel() { cancelled.store(true, ordering: .relaxed) }
+    var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
+
+    /// Opens the body's file; a missing or unreadable file fails before any byte is sent.
+    func openBody() throws(TransferError) {
+        switch request.body {
+        case .none, .bytes:
+            remaining = request.body.length
+        case .file(let path, let offset, let length):
+            fileDescriptor = open(path, O_RDONLY | O_CLOEXEC)
+            guard fileDescriptor >= 0 else {
+                throw TransferError(.fatal, "cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+            posix_fadvise(fileDescriptor, off_t(offset), off_t(length), POSIX_FADV_SEQUENTIAL)
+            fileOffset = offset
+            remaining = length
+        }
+    }
+
+    /// libcurl asks for the next piece of the body: read it straight from the file into
+    /// libcurl's buffer, so no copy of the file is ever held.
+    func read(into buffer: UnsafeMutablePointer<CChar>, capacity: Int) -> Int {
+        if isCancelled { return Int(CURL_READFUNC_ABORT) }
+        let wanted = Int(min(Int64(capacity), remaining))
+        guard wanted > 0 else { return 0 }
+        switch request.body {
+        case .none:
+            return 0
+        case .bytes(let bytes):
+            bytes.withUnsafeBufferPointer { source in
+                UnsafeMutableRawPointer(buffer).copyMemory(from: source.baseAddress! + bytesOffset, byteCount: wanted)
+            }
+            bytesOffset += wanted
+            remaining -= Int64(wanted)
+            return wanted
+        case .file(let path, _, _):
+            while true {
+                let got = pread(fileDescriptor, buffer, wanted, off_t(fileOffset))
+                if got < 0 && errno == EINTR { continue }
+                if got <= 0 {
+                    readFailure = got == 0
+                        ? "\(path) became shorter while it was uploaded"
+                        : "cannot read \(path): \(String(cString: strerror(errno)))"
+                    return Int(CURL_READFUNC_ABORT)
+                }
+                fileOffset += Int64(got)
+                remaining -= Int64(got)
+                return got
+            }
+        }
+    }
+
+    func receiveHeader(_ line: String) {
+        if line.hasPrefix("HTTP/") {
+            // A new response (after 100 Continue or a redirect): forget the earlier headers.
+            responseHeaders = [:]
+            return
+        }
+        guard let colon = line.firstIndex(of: ":") else { return }
+        let name = line[..<colon].lowercased()
+        let value = line[line.index(after: colon)...].trimmingCharacters(in: " \t\r\n")
+        responseHeaders[name] = value
+    }
+
+    func receiveBody(_ bytes: UnsafeBufferPointer<UInt8>) {
+        let room = Self.maxResponseBody - responseBody.count
+        if room > 0 { responseBody.append(contentsOf: bytes.prefix(room)) }
+    }
+
+    /// Returns false to abort the transfer.
+    func reportProgress(uploaded: Int64) -> Bool {
+        if isCancelled { return false }
+        if uploaded != lastReported {
+            lastReported = uploaded
+            progress(uploaded)
+        }
+        return true
+    }
+
+    func finish(_ result: Result<HTTPResponse, TransferError>) {
+        guard let continuation else { return }
+        self.continuation = nil
+        continuation.resume(with: result.mapError { $0 as any Error })
+    }
+
+    func response(status: Int) -> HTTPResponse {
+        HTTPResponse(status: status, headers: responseHeaders, body: responseBody)
+    }
+}
+
+extension StringProtocol {
+    /// Trims the given characters from both ends (FoundationEssentials has no CharacterSet trimming).
+    func trimmingCharacters(in characters: String) -> String {
+        let set = Set(characters)
+        var slice = Substring(self)
+        while let first = slice.first, set.contains(first) { slice.removeFirst() }
+        while let last = slice.last, set.contains(last) { slice.removeLast() }
+        return String(slice)
+    }
+}

@@ -1,0 +1,221 @@
+import CCurl
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every HTTP transfer of the agent runs here: one libcurl multi handle driven by one
+/// dedicated thread (`curl_multi_poll`). A hundred uploads cost one thread, the blocking
+/// work never touches Swift's cooperative pool, and connections are reused across
+/// requests to the same host.
+public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
+    private let settings: TransferSettings
+    private let multi: UnsafeMutableRawPointer
+    /// Transfers handed over by callers, picked up by the engine thread.
+    private let incoming = Mutex<[CurlTransfer]>([])
+    private let running = Atomic<Bool>(true)
+    private var thread = pthread_t()
+    /// Owned by the engine thread: transfers inside the multi handle, by easy handle.
+    private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
+
+    public init(settings: TransferSettings = TransferSettings()) {
+        curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+        self.settings = settings
+        multi = curl_multi_init()
+        ccurl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 16)
+        let context = Unmanaged.passRetained(self).toOpaque()
+        pthread_create(&thread, nil, { context in
+            let engine = Unmanaged<CurlTransferEngine>.fromOpaque(context!).takeRetainedValue()
+            engine.runLoop()
+            return nil
+        }, context)
+    }
+
+    /// Stops the engine thread; transfers still running fail as cancelled.
+    public func shutdown() {
+        guard running.exchange(false, ordering: .relaxed) else { return }
+        curl_multi_wakeup(multi)
+        pthread_join(thread, nil)
+    }
+
+    public func send(_ request: HTTPRequest,
+                     progress: @escaping @Sendable (Int64) -> Void) async throws -> HTTPResponse {
+        let box = Mutex<CurlTransfer?>(nil)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let transfer = CurlTransfer(request: request, progress: progress, continuation: continuation)
+                box.withLock { $0 = transfer }
+                if Task.isCancelled { transfer.cancel() }
+                incoming.withLock { $0.append(transfer) }
+                curl_multi_wakeup(multi)
+            }
+        } onCancel: {
+            box.withLock { $0?.cancel() }
+            curl_multi_wakeup(multi)
+        }
+    }
+
+    // MARK: - Engine thread
+
+    private func runLoop() {
+        var stillRunning: Int32 = 0
+        while running.load(ordering: .relaxed) {
+            for transfer in incoming.withLock({ list in defer { list = [] }; return list }) {
+                start(transfer)
+            }
+            for (easy, transfer) in active where transfer.isCancelled {
+                complete(easy, transfer, code: CURLE_ABORTED_BY_CALLBACK)
+            }
+            curl_multi_perform(multi, &stillRunning)
+            var queued: Int32 = 0
+            while let message = curl_multi_info_read(multi, &queued) {
+                guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
+                      let transfer = active[easy] else { continue }
+                complete(easy, transfer, code: message.pointee.data.result)
+            }
+            curl_multi_poll(multi, nil, 0, active.isEmpty ? 60_000 : 250, nil)
+        }
+        for (easy, transfer) in active { complete(easy, transfer, code: CURLE_ABORTED_BY_CALLBACK) }
+        for transfer in incoming.withLock({ $0 }) {
+            transfer.finish(.failure(TransferError(.cancelled, "the agent is stopping")))
+        }
+        curl_multi_cleanup(multi)
+    }
+
+    private func start(_ transfer: CurlTransfer) {
+        if transfer.isCancelled {
+            transfer.finish(.failure(TransferError(.cancelled, "upload cancelled")))
+            return
+        }
+        do throws(TransferError) {
+            try transfer.openBody()
+            guard let easy = curl_easy_init() else { throw TransferError(.fatal, "libcurl could not create a handle") }
+            transfer.easy = easy
+            try configure(easy, for: transfer)
+            active[easy] = transfer
+            curl_multi_add_handle(multi, easy)
+        } catch {
+            transfer.finish(.failure(error))
+        }
+    }
+
+    private func complete(_ easy: UnsafeMutableRawPointer, _ transfer: CurlTransfer, code: CURLcode) {
+        curl_multi_remove_handle(multi, easy)
+        active[easy] = nil
+        if code == CURLE_OK {
+            var status = 0
+            ccurl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+            transfer.finish(.success(transfer.response(status: status)))
+        } else {
+            transfer.finish(.failure(Self.error(for: code, transfer)))
+        }
+    }
+
+    private func configure(_ easy: UnsafeMutableRawPointer, for transfer: CurlTransfer) throws(TransferError) {
+        let request = transfer.request
+        let scheme = request.url.prefix(while: { $0 != ":" }).lowercased()
+        guard scheme == "http" || scheme == "https" else {
+            throw TransferError(.fatal, "only http and https URLs may be used, not '\(scheme):' (\(RedactedURL.describe(request.url)))")
+        }
+        var failed: CURLcode = CURLE_OK
+        func check(_ code: CURLcode) { if code != CURLE_OK && failed == CURLE_OK { failed = code } }
+
+        check(ccurl_setopt_string(easy, CURLOPT_URL, request.url))
+        check(ccurl_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https"))
+        check(ccurl_setopt_string(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"))
+        check(ccurl_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0))
+        check(ccurl_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
+        check(ccurl_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1))
+        check(ccurl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(settings.connectTimeout * 1000)))
+        check(ccurl_setopt_long(easy, CURLOPT_LOW_SPEED_LIMIT, settings.lowSpeedLimit))
+        check(ccurl_setopt_long(easy, CURLOPT_LOW_SPEED_TIME, settings.lowSpeedTime))
+        check(ccurl_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1))
+        check(ccurl_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2))
+        check(ccurl_setopt_long(easy, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2))
+        if let ca = settings.extraCAFile {
+            // With OpenSSL, CAINFO and CAPATH are both searched: the extra CA joins the system store.
+            check(ccurl_setopt_string(easy, CURLOPT_CAINFO, ca))
+            check(ccurl_setopt_string(easy, CURLOPT_CAPATH, settings.systemCAPath))
+        }
+        if let cert = settings.clientCertificate { check(ccurl_setopt_string(easy, CURLOPT_SSLCERT, cert)) }
+        if let key = settings.clientKey { check(ccurl_setopt_string(easy, CURLOPT_SSLKEY, key)) }
+        if let proxy = settings.proxy { check(ccurl_setopt_string(easy, CURLOPT_PROXY, proxy)) }
+        if let limit = request.maxSendBytesPerSecond, limit > 0 {
+            check(ccurl_setopt_off(easy, CURLOPT_MAX_SEND_SPEED_LARGE, curl_off_t(limit)))
+        }
+        transfer.errorBuffer.withUnsafeMutableBufferPointer { buffer in
+            check(ccurl_setopt_pointer(easy, CURLOPT_ERRORBUFFER, buffer.baseAddress))
+        }
+
+        let method = request.method.uppercased()
+        let hasBody = request.body != .none || method == "PUT" || method == "POST"
+        if hasBody {
+            check(ccurl_setopt_long(easy, CURLOPT_UPLOAD, 1))
+            check(ccurl_setopt_off(easy, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.body.length)))
+            if method != "PUT" { check(ccurl_setopt_string(easy, CURLOPT_CUSTOMREQUEST, method)) }
+        } else if method == "HEAD" {
+            check(ccurl_setopt_long(easy, CURLOPT_NOBODY, 1))
+        } else if method != "GET" {
+            check(ccurl_setopt_string(easy, CURLOPT_CUSTOMREQUEST, method))
+        }
+
+        // "Expect:" off: it costs a round trip and some servers never answer it.
+        var list: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "Expect:")
+        if hasBody && request.header("Content-Type") == nil {
+            list = curl_slist_append(list, "Content-Type: application/octet-stream")
+        }
+        for (name, value) in request.headers {
+            list = curl_slist_append(list, value.isEmpty ? "\(name);" : "\(name): \(value)")
+        }
+        transfer.headerList = list
+        check(ccurl_setopt_pointer(easy, CURLOPT_HTTPHEADER, list))
+
+        let context = Unmanaged.passUnretained(transfer).toOpaque()
+        check(ccurl_setopt_pointer(easy, CURLOPT_READDATA, context))
+        check(ccurl_setopt_data_callback(easy, CURLOPT_READFUNCTION) { buffer, size, count, context in
+            let transfer = Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue()
+            return transfer.read(into: buffer!, capacity: size * count)
+        })
+        check(ccurl_setopt_pointer(easy, CURLOPT_HEADERDATA, context))
+        check(ccurl_setopt_data_callback(easy, CURLOPT_HEADERFUNCTION) { buffer, size, count, context in
+            let transfer = Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue()
+            let bytes = UnsafeRawBufferPointer(start: buffer, count: size * count)
+            transfer.receiveHeader(String(decoding: bytes, as: UTF8.self))
+            return size * count
+        })
+        check(ccurl_setopt_pointer(easy, CURLOPT_WRITEDATA, context))
+        check(ccurl_setopt_data_callback(easy, CURLOPT_WRITEFUNCTION) { buffer, size, count, context in
+            let transfer = Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue()
+            let raw = UnsafeRawPointer(buffer!).assumingMemoryBound(to: UInt8.self)
+            transfer.receiveBody(UnsafeBufferPointer(start: raw, count: size * count))
+            return size * count
+        })
+        check(ccurl_setopt_long(easy, CURLOPT_NOPROGRESS, 0))
+        check(ccurl_setopt_pointer(easy, CURLOPT_XFERINFODATA, context))
+        check(ccurl_setopt_xferinfo_callback(easy) { context, _, _, _, uploaded in
+            let transfer = Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue()
+            return transfer.reportProgress(uploaded: Int64(uploaded)) ? 0 : 1
+        })
+        if failed != CURLE_OK {
+            throw TransferError(.fatal, "libcurl rejected an option: \(String(cString: curl_easy_strerror(failed)))")
+        }
+    }
+
+    /// Maps a libcurl failure to what the retry layer and a person need to know.
+    private static func error(for code: CURLcode, _ transfer: CurlTransfer) -> TransferError {
+        if transfer.isCancelled { return TransferError(.cancelled, "upload cancelled") }
+        if let readFailure = transfer.readFailure { return TransferError(.fatal, readFailure) }
+        let detail = transfer.errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        let text = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+        let message = "\(text) (\(RedactedURL.describe(transfer.request.url)))"
+        switch code {
+        case CURLE_OPERATION_TIMEDOUT:
+            return TransferError(.timeout, message)
+        case CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT, CURLE_PEER_FAILED_VERIFICATION,
+             CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CERTPROBLEM, CURLE_READ_ERROR, CURLE_ABORTED_BY_CALLBACK:
+            return TransferError(.fatal, message)
+        default:
+            return TransferError(.network, message)
+        }
+    }
+}

@@ -1,0 +1,21 @@
+/// Agent-wide settings for every HTTP transfer, from the configuration.
+public struct TransferSettings: Sendable {
+    /// Seconds to wait for a TCP + TLS connection.
+    public var connectTimeout: Double = 30
+    /// The stall detector: a transfer slower than `lowSpeedLimit` bytes/s for
+    /// `lowSpeedTime` seconds is aborted and retried. No total timeout, so a big file over
+    /// a slow link is never killed at an arbitrary deadline.
+    public var lowSpeedLimit: Int = 1
+    public var lowSpeedTime: Int = 60
+    /// A PEM file trusted in addition to the system's CAs (`serverCert`).
+    public var extraCAFile: String?
+    /// Client certificate and key for uploads (`uploadCert`, `uploadKey`).
+    public var clientCertificate: String?
+    public var clientKey: String?
+    /// An explicit proxy (`proxy`); otherwise libcurl honours https_proxy / no_proxy.
+    public var proxy: String?
+    /// The system CA directory, searched besides `extraCAFile`.
+    public var systemCAPath: String = "/etc/ssl/certs"
+
+    public init() {}
+}

@@ -1,0 +1,70 @@
+/// Uploads to a URL the backend pre-signed (`storage.provider: generic`): one PUT or POST
+/// of the whole file, streamed from disk, with the backend's headers. Kanto's generic
+/// uploader; ours also checks the URL's expiry first and can send
+/// `Content-Disposition` for endpoints that require it (seed 000).
+public struct GenericHTTPProvider: StorageProvider {
+    public static let name = "generic"
+
+    let url: String
+    let method: String
+    let headers: [(name: String, value: String)]
+    let contentDisposition: Bool
+    let maxBandwidth: Int64?
+    let context: ProviderContext
+
+    public init(options: [String: String], context: ProviderContext) throws {
+        url = try options.required("https.url")
+        let scheme = url.prefix(while: { $0 != ":" }).lowercased()
+        guard url.contains("://"), scheme == "http" || scheme == "https" else {
+            throw InvalidStartOptions("'https.url' must be an http or https URL, not '\(scheme):'")
+        }
+        method = (options["https.method"] ?? "PUT").uppercased()
+        guard method == "PUT" || method == "POST" else {
+            throw InvalidStartOptions("'https.method' must be PUT or POST, not '\(method)'")
+        }
+        headers = options.compactMap { key, value in
+            key.hasPrefix("https.header.") ? (String(key.dropFirst("https.header.".count)), value) : nil
+        }.sorted { $0.name < $1.name }
+        contentDisposition = options["https.content.disposition"]?.lowercased() == "true"
+        if let text = options["https.max.bandwidth"], !text.isEmpty {
+            guard let limit = ByteRate.parse(text) else {
+                throw InvalidStartOptions("'https.max.bandwidth' must be a rate such as \"2MB\", not '\(text)'")
+            }
+            maxBandwidth = limit
+        } else {
+            maxBandwidth = nil
+        }
+        self.context = context
+    }
+
+    public func upload(_ file: UploadSource, progress: @escaping @Sendable (Int64) -> Void) async throws {
+        try PresignedURLExpiry.check(url, now: context.now())
+        var request = HTTPRequest(method: method, url: url,
+                                  body: .file(path: file.path, offset: 0, length: file.size),
+                                  maxSendBytesPerSecond: maxBandwidth)
+        if contentDisposition {
+            request.setHeader("Content-Disposition", "attachment; filename=\"\(file.baseName)\"")
+        }
+        if context.checksum {
+            request.setHeader("Content-MD5", try Digest.md5.hash(file: file.path, length: file.size).base64String)
+        }
+        for (name, value) in headers { request.setHeader(name, value) }
+        let response: HTTPResponse
+        do {
+            response = try await context.transport.send(request, progress: progress)
+        } catch let error as TransferError {
+            throw UploadFailure("upload of \(file.path) to \(RedactedURL.describe(url)) failed: \(error.message)")
+        }
+        guard response.isSuccess else {
+            throw UploadFailure(Self.describeFailure(response, url: url))
+        }
+        progress(file.size)
+    }
+
+    /// "HTTP 403 from https://host/path: <start of the body>": what a person needs to act.
+    static func describeFailure(_ response: HTTPResponse, url: String) -> String {
+        let body = response.bodyText.trimmingCharacters(in: " \r\n\t")
+        let excerpt = body.count > 200 ? String(body.prefix(200)) + "…" : body
+        return "HTTP \(response.status) from \(RedactedURL.describe(url))" + (excerpt.isEmpty ? "" : ": \(excerpt)")
+    }
+}

@@ -1,0 +1,48 @@
+/// Reads when a pre-signed URL stops working, from the fields the common signers put in
+/// the query: AWS (`X-Amz-Date` + `X-Amz-Expires`), Azure SAS (`se=`), and the
+/// `Expires=` epoch of CloudFront and older GCS/S3 signatures. Sending gigabytes to a URL
+/// that is already dead only burns the link, so uploads check this first.
+public enum PresignedURLExpiry {
+    /// Seconds since the epoch at which the URL expires, or nil when it does not say.
+    public static func expiry(of url: String) -> Double? {
+        expiry(parameters: URLQuery.parameters(of: url))
+    }
+
+    public static func expiry(parameters: [String: String]) -> Double? {
+        let lowered = Dictionary(parameters.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { a, _ in a })
+        if let date = lowered["x-amz-date"], let expires = lowered["x-amz-expires"].flatMap(Double.init),
+           let start = parseAmzDate(date) {
+            return start + expires
+        }
+        if let se = lowered["se"] {
+            return RFC3339.parse(se) ?? RFC3339.parse(se.count == 10 ? se + "T00:00:00Z" : se + "Z")
+        }
+        if let expires = lowered["expires"], let epoch = Double(expires) {
+            return epoch
+        }
+        return nil
+    }
+
+    /// Throws "upload URL expired at …" when the URL's expiry lies before `now`.
+    public static func check(_ url: String, now: Double) throws(UploadFailure) {
+        try check(expiry: expiry(of: url), now: now)
+    }
+
+    public static func check(expiry: Double?, now: Double) throws(UploadFailure) {
+        if let expiry, expiry < now {
+            throw UploadFailure("upload URL expired at \(RFC3339.format(expiry))")
+        }
+    }
+
+    /// `20130524T000000Z`, the compact ISO 8601 form SigV4 uses.
+    static func parseAmzDate(_ text: String) -> Double? {
+        let c = Array(text.utf8)
+        guard c.count == 16, c[8] == UInt8(ascii: "T"), c[15] == UInt8(ascii: "Z") else { return nil }
+        let s = String(decoding: c, as: UTF8.self)
+        func part(_ from: Int, _ length: Int) -> Substring {
+            s.dropFirst(from).prefix(length)
+        }
+        let iso = "\(part(0, 4))-\(part(4, 2))-\(part(6, 2))T\(part(9, 2)):\(part(11, 2)):\(part(13, 2))Z"
+        return RFC3339.parse(iso)
+    }
+}

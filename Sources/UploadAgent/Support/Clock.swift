@@ -1,0 +1,13 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Wall-clock seconds since the epoch. One function, passed around as a value, so the
+/// scheduler and expiry checks can be tested with a clock the test controls.
+public typealias WallClock = @Sendable () -> Double
+
+public let systemWallClock: WallClock = {
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}
