@@ -6,9 +6,13 @@ prints the median time ratio agent/curl and the agent's memory (idle, peak VmHWM
 peak RssAnon sampled every 50 ms) per file size.
 
 Run through scripts/bench.sh.  Environment: AGENT_BIN, BENCH_SIZES ("1G", "1G 4G"),
-BENCH_PAIRS (3), BENCH_DIR (a work folder; default a new one in /tmp), BENCH_KEEP=1
-(keep it), BENCH_JSON=<file> (also write the results as JSON), BENCH_CURL_ONLY=1
-(skip the agent: checks the nginx set-up and curl figures only).
+BENCH_PAIRS (5), BENCH_DIR (a work folder; default a new one in /tmp), BENCH_STORE
+(where nginx writes; default a folder in /dev/shm when it has room, so disk write-back
+does not add noise to both sides), BENCH_KEEP=1 (keep the work folder),
+BENCH_JSON=<file> (also write the results as JSON), BENCH_CURL_ONLY=1 (skip the agent:
+checks the nginx set-up and curl figures only), BENCH_AGENT_MODE=mqtt (default: the
+daemon driven over MQTT) or cli (`file-upload-agent upload FILE`, one process per
+upload: the transfer engine alone, no MQTT, no idle figure).
 """
 
 from __future__ import annotations
@@ -105,12 +109,14 @@ class SizeResult:
 
 
 class Bench:
-    def __init__(self, work: Path, agent_bin: Path | None, pairs: int) -> None:
+    def __init__(self, work: Path, store: Path, agent_bin: Path | None, pairs: int,
+                 agent_mode: str = "mqtt") -> None:
         self.work = work
         self.agent_bin = agent_bin
         self.pairs = pairs
-        self.nginx = WebDAVNginx(work / "nginx")
-        self.broker = Mosquitto(work / "mosquitto") if agent_bin else None
+        self.agent_mode = agent_mode
+        self.nginx = WebDAVNginx(work / "nginx", store)
+        self.broker = Mosquitto(work / "mosquitto") if agent_bin and agent_mode == "mqtt" else None
         self.failures: list[str] = []
 
     # -- one curl upload --------------------------------------------------------------
@@ -127,6 +133,23 @@ class Bench:
         return elapsed, usage.ru_maxrss
 
     # -- the agent --------------------------------------------------------------------
+    def cli_upload(self, source: Path, url: str) -> tuple[float, "MemorySampler"]:
+        """`file-upload-agent upload FILE --provider generic`: the engine without MQTT."""
+        options = self.work / "cli-options.json"
+        options.write_text(json.dumps({"https.url": url, "https.method": "PUT"}))
+        command = [str(self.agent_bin), "upload", str(source), "--provider", "generic",
+                   "--options-file", str(options)]
+        started = time.monotonic()
+        process = subprocess.Popen(command, env=clean_environment(),
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        with MemorySampler(process.pid, 0.05) as sampler:
+            _, stderr = process.communicate()
+            elapsed = time.monotonic() - started
+        if process.returncode != 0:
+            raise RuntimeError(f"agent upload exited {process.returncode}: "
+                               f"{stderr.decode(errors='replace').strip()}")
+        return elapsed, sampler
+
     def start_agent(self, label: str, source: Path):
         from agent_driver import AgentDriver
 
@@ -179,7 +202,7 @@ class Bench:
         timeout = 120 + size / (20 * MIB)
 
         agent = driver = folder = None
-        if self.agent_bin:
+        if self.agent_bin and self.agent_mode == "mqtt":
             agent, driver, folder = self.start_agent(label, source)
             time.sleep(1.0)  # let start-up settle before measuring idle memory
             idle = read_status_kib(agent.pid)
@@ -203,6 +226,15 @@ class Bench:
                         seconds, max_rss = self.curl_upload(source, self.nginx.url(target))
                         run = Run(label, pair, "curl", seconds, peak_rss_kib=max_rss)
                         result.curl_max_rss_kib = max(result.curl_max_rss_kib, max_rss)
+                    elif self.agent_mode == "cli":
+                        seconds, sampler = self.cli_upload(source, self.nginx.url(target))
+                        run = Run(label, pair, "agent", seconds,
+                                  peak_rss_kib=sampler.peaks.rss_kib,
+                                  peak_rss_anon_kib=sampler.peaks.rss_anon_kib)
+                        result.peak_rss_anon_kib = max(result.peak_rss_anon_kib,
+                                                       sampler.peaks.rss_anon_kib)
+                        result.peak_vm_hwm_kib = max(result.peak_vm_hwm_kib,
+                                                     sampler.peaks.vm_hwm_kib)
                     else:
                         with MemorySampler(agent.pid, 0.05) as sampler:
                             upload = driver.upload(self.nginx.url(target), timeout=timeout)
@@ -241,9 +273,12 @@ class Bench:
                 self.broker.stop()
 
 
-def print_report(results: list[SizeResult], agent: bool) -> None:
+def print_report(results: list[SizeResult], agent: bool, agent_mode: str) -> None:
     print()
-    print("Per run (wall seconds; agent: from `start` sent to lastUpload SUCCESS received)")
+    if agent_mode == "cli":
+        print("Per run (wall seconds; agent: `file-upload-agent upload` process, start to exit)")
+    else:
+        print("Per run (wall seconds; agent: from `start` sent to lastUpload SUCCESS received)")
     print(f"{'size':>5} {'pair':>4} {'tool':>6} {'seconds':>9} {'MiB/s':>8} {'peak RSS MiB':>13} "
           f"{'peak RssAnon MiB':>17}")
     for result in results:
@@ -262,8 +297,10 @@ def print_report(results: list[SizeResult], agent: bool) -> None:
         if agent:
             agent_median = statistics.median(result.seconds("agent"))
             ratio = statistics.median(result.ratios())
+            idle_rss = mib(result.idle_rss_kib) if agent_mode == "mqtt" else "-"
+            idle_anon = mib(result.idle_rss_anon_kib) if agent_mode == "mqtt" else "-"
             print(f"{result.label:>5} {curl_median:8.3f} {agent_median:8.3f} {ratio:10.3f} "
-                  f"{mib(result.idle_rss_kib):>9} {mib(result.idle_rss_anon_kib):>9} "
+                  f"{idle_rss:>9} {idle_anon:>9} "
                   f"{mib(result.peak_vm_hwm_kib):>10} {mib(result.peak_rss_anon_kib):>9} "
                   f"{mib(result.curl_max_rss_kib):>11}")
         else:
@@ -278,8 +315,12 @@ def print_report(results: list[SizeResult], agent: bool) -> None:
 def main() -> int:
     repo = Path(__file__).resolve().parents[2]
     labels = os.environ.get("BENCH_SIZES", "1G").split()
-    pairs = int(os.environ.get("BENCH_PAIRS", "3"))
+    pairs = int(os.environ.get("BENCH_PAIRS", "5"))
     curl_only = os.environ.get("BENCH_CURL_ONLY") == "1"
+    agent_mode = os.environ.get("BENCH_AGENT_MODE", "mqtt")
+    if agent_mode not in ("mqtt", "cli"):
+        print("bench: BENCH_AGENT_MODE must be mqtt or cli", file=sys.stderr)
+        return 2
     agent_bin = Path(os.environ.get("AGENT_BIN") or repo / ".build/release/file-upload-agent")
     if not curl_only and not os.access(agent_bin, os.X_OK):
         print(f"bench: agent binary not found at {agent_bin}; build it with "
@@ -289,31 +330,47 @@ def main() -> int:
     if pairs < 1:
         print("bench: BENCH_PAIRS must be at least 1", file=sys.stderr)
         return 2
-    for tool in ("nginx", "curl") + (() if curl_only else ("mosquitto",)):
+    for tool in ("nginx", "curl") + (() if curl_only or agent_mode == "cli" else ("mosquitto",)):
         if not (shutil.which(tool) or Path("/usr/sbin", tool).exists()):
             print(f"bench: {tool} is not installed", file=sys.stderr)
             return 2
     given = os.environ.get("BENCH_DIR")
     work = Path(given) if given else Path(tempfile.mkdtemp(prefix="file-upload-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    free = shutil.disk_usage(work).free
-    needed = 2 * max(parse_size(label) for label in labels) + 512 * MIB
-    if free < needed:
-        print(f"bench: {work} has {free // MIB} MiB free, needs {needed // MIB} MiB", file=sys.stderr)
+    largest = max(parse_size(label) for label in labels)
+    if shutil.disk_usage(work).free < largest + 256 * MIB:
+        print(f"bench: {work} has not room for a {largest // MIB} MiB file", file=sys.stderr)
         return 2
-    print(f"bench: work folder {work}; sizes {' '.join(labels)}; {pairs} pairs; "
-          f"agent {'(skipped)' if curl_only else agent_bin}", flush=True)
-    bench = Bench(work, None if curl_only else agent_bin, pairs)
+    store = Path(os.environ["BENCH_STORE"]) if os.environ.get("BENCH_STORE") else None
+    if store is None:
+        shm = Path("/dev/shm")
+        roomy = shm.is_dir() and shutil.disk_usage(shm).free > 2 * largest + 512 * MIB
+        store = Path(tempfile.mkdtemp(prefix="file-upload-bench-nginx-", dir=shm)) if roomy \
+            else work / "nginx-store"
+    store.mkdir(parents=True, exist_ok=True)
+    if shutil.disk_usage(store).free < largest + 256 * MIB:
+        print(f"bench: {store} has not room for a {largest // MIB} MiB upload", file=sys.stderr)
+        return 2
+    print(f"bench: work folder {work}; nginx stores in {store}; sizes {' '.join(labels)}; "
+          f"{pairs} pairs; agent {'(skipped)' if curl_only else f'{agent_bin} ({agent_mode})'}; "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} CPUs",
+          flush=True)
+    bench = Bench(work, store, None if curl_only else agent_bin, pairs, agent_mode)
     try:
         results = bench.run(labels)
     except BaseException:
         print(f"bench: kept {work} (logs, configs) for inspection", file=sys.stderr)
         raise
+    finally:
+        if not store.is_relative_to(work):
+            shutil.rmtree(store, ignore_errors=True)  # what nginx stored
     if bench.failures or os.environ.get("BENCH_KEEP") == "1":
         print(f"bench: kept {work}", flush=True)
     else:
         shutil.rmtree(work, ignore_errors=True)
-    print_report(results, agent=not curl_only)
+    print_report(results, agent=not curl_only, agent_mode=agent_mode)
+    print(f"\nload average after the run: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+          "(other processes on the machine add noise; the ratio is a median of pairs)")
     if os.environ.get("BENCH_JSON"):
         Path(os.environ["BENCH_JSON"]).write_text(json.dumps(
             [dict(asdict(r), ratios=r.ratios()) for r in results], indent=2))

@@ -56,14 +56,14 @@ error_log {base}/nginx-error.log warn;
 events {{ worker_connections 64; }}
 http {{
     access_log off;
-    client_body_temp_path {base}/body_temp;
+    client_body_temp_path {store}/body_temp;
     proxy_temp_path {base}/proxy_temp;
     fastcgi_temp_path {base}/fastcgi_temp;
     uwsgi_temp_path {base}/uwsgi_temp;
     scgi_temp_path {base}/scgi_temp;
     server {{
         listen 127.0.0.1:{port};
-        root {base}/www;
+        root {store}/www;
         location / {{
             dav_methods PUT DELETE;
             create_full_put_path on;
@@ -78,16 +78,21 @@ http {{
 
 
 class WebDAVNginx:
-    """nginx serving PUT uploads into `<base>/www` (nginx-core's dav module)."""
+    """nginx serving PUT uploads into `<store>/www` (nginx-core's dav module).
 
-    def __init__(self, base: Path) -> None:
+    Its configuration, pid and error log live in `base`; uploads and the request
+    body temp files (on the same file system, so a finished upload is a rename) in
+    `store`."""
+
+    def __init__(self, base: Path, store: Path | None = None) -> None:
         self.base = base
+        self.store = store or base
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
     @property
     def root(self) -> Path:
-        return self.base / "www"
+        return self.store / "www"
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}/{path.lstrip('/')}"
@@ -95,11 +100,12 @@ class WebDAVNginx:
     def start(self) -> "WebDAVNginx":
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         self.base.mkdir(parents=True, exist_ok=True)
-        self.root.mkdir(exist_ok=True)
+        self.root.mkdir(parents=True, exist_ok=True)
         # workers run as root only when we are root, so they can write to our temp dir
         user = "user root;" if os.geteuid() == 0 else ""
         conf = self.base / "nginx.conf"
-        conf.write_text(NGINX_CONF.format(user=user, base=self.base, port=self.port))
+        conf.write_text(NGINX_CONF.format(user=user, base=self.base, store=self.store,
+                                          port=self.port))
         self.process = subprocess.Popen([nginx, "-p", str(self.base), "-c", str(conf)],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         wait_for_port(self.port, self.process, "nginx")
