@@ -424,3 +424,19 @@ def test_gcs_server_runs_standalone():
     finally:
         process.terminate()
         process.wait(timeout=5)
+
+
+def test_gcs_persist_partial_keeps_whole_256k_blocks_of_a_broken_request():
+    from servers.gcs_resumable_server import GCSResumableServer
+    with GCSResumableServer.start(persist_partial=True) as server:
+        data = payload(3 * CHUNK_GRANULARITY)
+        url = server.create_session()
+        session = server.session_id(url)
+        server.set_script([Fault.drop(after_bytes=CHUNK_GRANULARITY * 2 + 1000)])
+        with pytest.raises(requests.ConnectionError):
+            requests.put(url, data=data)  # the whole object in one request
+        persisted = persisted_from(query(url, len(data)))
+        assert persisted == 2 * CHUNK_GRANULARITY
+        assert put_chunk(url, data[persisted:], persisted, len(data)).status_code == 200
+        assert server.stored(session) == (len(data), sha(data))
+        assert server.resent_bytes(session) == 1000

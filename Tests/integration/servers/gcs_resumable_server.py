@@ -29,7 +29,10 @@ The protocol, as served here (JSON API "perform resumable uploads"):
 
 Faults: `set_script([...])` takes the same `Fault`s as fault_server.py, consumed one
 data-carrying PUT at a time (status queries do not consume).  A chunk that is broken
-(connection dropped, client gone) persists nothing.  Every request is recorded as a
+(connection dropped, client gone) persists nothing, unless the server was started with
+`persist_partial=True`: then, like GCS itself, it keeps the received bytes of a broken
+request rounded down to a multiple of 256 KiB, so a client that sent the whole file in
+one PUT can still resume.  Every request is recorded as a
 `ChunkRecord`, so `resent_bytes(session)` tells how much was sent twice.
 
 Standalone: ``python gcs_resumable_server.py --port 8081 --session abc`` (prints the URLs).
@@ -292,7 +295,9 @@ class _GCSHandler(BaseHTTPRequestHandler):
         if outcome.dropped or outcome.client_gone or outcome.idle_timeout:
             record.error = "dropped" if outcome.dropped else "client gone"
             self.close_connection = True
-            return  # a broken chunk persists nothing
+            if owner.persist_partial and not session.complete:
+                self._persist_partial(session, record, start or 0, b"".join(chunks))
+            return  # otherwise a broken chunk persists nothing
         record.completed = True
         body = b"".join(chunks)
         if fault.action == "status":
@@ -337,6 +342,15 @@ class _GCSHandler(BaseHTTPRequestHandler):
             record.status = 308
             record.range_header = f"bytes=0-{session.persisted - 1}"
             self._reply(308, b"", [("Range", record.range_header)])
+
+    def _persist_partial(self, session: Session, record: ChunkRecord, start: int,
+                         received: bytes) -> None:
+        owner = self.server.owner
+        with owner._lock:
+            end = start + (len(received) // CHUNK_GRANULARITY) * CHUNK_GRANULARITY
+            if end > session.persisted >= start:
+                session.data += received[session.persisted - start:end - start]
+            record.persisted_after = session.persisted
 
     def _answer_status(self, session: Session, record: ChunkRecord, total: Optional[int]) -> None:
         owner = self.server.owner
@@ -405,8 +419,10 @@ class _Server(ThreadingHTTPServer):
 class GCSResumableServer:
     """A running GCS resumable-upload endpoint (see the module doc)."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, verbose: bool = False) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, verbose: bool = False,
+                 persist_partial: bool = False) -> None:
         self.verbose = verbose
+        self.persist_partial = persist_partial
         self._lock = threading.Lock()
         self._sessions: dict[str, Session] = {}
         self._records: list[ChunkRecord] = []
