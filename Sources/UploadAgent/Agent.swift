@@ -1,4 +1,11 @@
-/// The running daemon: wires configuration, MQTT, the feature, uploads and the status file.
+import Logging
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The running daemon: wires configuration, logging, the MQTT connection, the feature,
+/// the transfer engine and the status file, then waits for SIGTERM/SIGINT.
 public final class Agent: Sendable {
     let config: AgentConfig
     let unknownConfigKeys: [String]
@@ -10,7 +17,74 @@ public final class Agent: Sendable {
 
     /// Runs until SIGTERM/SIGINT; returns the exit code.
     public func run() async -> Int32 {
-        StandardError.write("file-upload-agent: daemon not implemented yet")
-        return 1
+        let sink = LogSink(path: config.logFile, maxMegabytes: config.logFileSize, keep: config.logFileCount)
+        let logger = Logger(label: "file-upload-agent") { _ in
+            AgentLogHandler(level: AgentLogHandler.level(config.logLevel), sink: sink)
+        }
+        for key in unknownConfigKeys { logger.warning("config key '\(key)' is not known and was ignored") }
+
+        let engine = CurlTransferEngine(settings: SingleUpload.transferSettings(config))
+        let statusWriter = StatusFileWriter(path: config.statusFile) { problem in
+            logger.error("status file: \(problem)")
+        }
+        let (events, eventInput) = AsyncStream.makeStream(of: MQTTEvent.self, bufferingPolicy: .bufferingNewest(1000))
+        let connection: MQTTConnection
+        do {
+            let clientId = "file-upload-agent-\(getpid())-\(Int(systemWallClock()))"
+            connection = try MQTTConnection(options: try MQTTOptions(config: config, clientId: clientId),
+                                            subscriptions: [HonoTopic.subscription, DeviceIdentity.responseTopic],
+                                            onEvent: { eventInput.yield($0) })
+        } catch {
+            logger.critical("cannot set up MQTT: \(error)")
+            return 2
+        }
+        let broker = config.broker
+        let environment = FeatureEnvironment(
+            publisher: connection, transport: engine,
+            statusSink: { statusWriter.submit($0) },
+            connectionStatus: {
+                ["broker": .string(RedactedURL.describe(broker)), "connected": .bool(connection.isConnected),
+                 "lastError": connection.lastError.map { .string($0) } ?? .null,
+                 "reconnects": .number(Double(connection.reconnects))]
+            },
+            logger: logger)
+        let feature = AutoUploadableFeature(config: config, environment: environment)
+        await feature.writeStatus()
+
+        let notifier = SystemdNotifier()
+        let stopping = Atomic<Bool>(false)
+        let watcher = SignalWatcher { signal in
+            guard !stopping.exchange(true, ordering: .relaxed) else { return }
+            logger.notice("received signal \(signal): stopping")
+            eventInput.finish()
+        }
+        let watchdog = Task {
+            guard let interval = notifier.watchdogInterval else { return }
+            while !Task.isCancelled {
+                notifier.notify("WATCHDOG=1")
+                try? await Task.sleep(for: .seconds(interval))
+            }
+        }
+        logger.info("file-upload-agent \(AgentVersion.current) starting; broker \(RedactedURL.describe(config.broker))")
+        connection.start()
+
+        var ready = false
+        for await event in events {
+            await feature.handle(event)
+            if case .connected = event, !ready {
+                ready = true
+                notifier.notify("READY=1\nSTATUS=connected to \(RedactedURL.describe(config.broker))")
+            }
+        }
+
+        notifier.notify("STOPPING=1")
+        await feature.shutdown()
+        connection.stop()
+        engine.shutdown()
+        watchdog.cancel()
+        statusWriter.flush()
+        withExtendedLifetime(watcher) {}
+        logger.info("stopped")
+        return 0
     }
 }

@@ -1,3 +1,13 @@
+"""Integration test configuration shared by every area.
+
+Each area puts its fixtures in support/<area>_fixtures.py and appends the module name here.
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
 pytest_plugins = [
+    "support.azure_fixtures",
     "support.net_fixtures",
 ]

@@ -123,17 +123,21 @@ public struct CommandParser: Sendable {
         return map
     }
 
-    /// Epoch seconds, epoch milliseconds (numbers above 10^12), or RFC 3339.
+    /// Epoch seconds, epoch milliseconds, or RFC 3339. PROTOCOL.md calls numbers above
+    /// 10^12 milliseconds; we draw the line at 10^11 (seconds would be the year 5138), so
+    /// millisecond times from before 2001 are read right too.
+    static let millisecondThreshold = 1e11
+
     static func time(_ value: JSONValue?, _ field: String) throws(OperationError) -> Double? {
         switch value {
         case nil, .null?: return nil
         case .number(let n)?:
             guard n.isFinite, n >= 0 else { throw .badRequest("invalid 'activate' parameters: '\(field)' is not a time") }
-            return n > 1e12 ? n / 1000 : n
+            return n > Self.millisecondThreshold ? n / 1000 : n
         case .string(let s)?:
             if s.isEmpty { return nil }
             if let seconds = RFC3339.parse(s) { return seconds }
-            if let n = Double(s), n >= 0 { return n > 1e12 ? n / 1000 : n }
+            if let n = Double(s), n >= 0 { return n > Self.millisecondThreshold ? n / 1000 : n }
             throw .badRequest("invalid 'activate' parameters: '\(field)' is not a time: '\(s)'")
         case let other?:
             throw .badRequest("invalid 'activate' parameters: '\(field)' must be a time, not \(other.typeName)")

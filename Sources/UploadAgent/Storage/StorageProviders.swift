@@ -3,6 +3,7 @@
 public enum StorageProviders {
     public static let all: [any StorageProvider.Type] = [
         GenericHTTPProvider.self,
+        AzureBlobProvider.self,
     ]
 
     /// "aws,azure,generic": what the feature advertises in `info.supportedProviders`.

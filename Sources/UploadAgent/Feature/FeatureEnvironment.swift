@@ -1,0 +1,30 @@
+import Logging
+
+/// What the feature needs from the outside world, injected so tests can drive it with
+/// a recording publisher, a fake transport and a controlled clock.
+public struct FeatureEnvironment: Sendable {
+    public var publisher: any MessagePublisher
+    /// The shared transfer engine; each upload wraps it in its own `RetryingTransport`.
+    public var transport: any HTTPTransport
+    public var statusSink: @Sendable (JSONValue) -> Void
+    /// The MQTT part of the status document (`connected`, `lastError`, `reconnects`).
+    public var connectionStatus: @Sendable () -> JSONValue
+    public var clock: WallClock
+    public var sleep: @Sendable (Double) async throws -> Void
+    public var logger: Logger
+
+    public init(publisher: any MessagePublisher, transport: any HTTPTransport,
+                statusSink: @escaping @Sendable (JSONValue) -> Void,
+                connectionStatus: @escaping @Sendable () -> JSONValue,
+                clock: @escaping WallClock = systemWallClock,
+                sleep: @escaping @Sendable (Double) async throws -> Void = { try await Task.sleep(for: .seconds($0)) },
+                logger: Logger) {
+        self.publisher = publisher
+        self.transport = transport
+        self.statusSink = statusSink
+        self.connectionStatus = connectionStatus
+        self.clock = clock
+        self.sleep = sleep
+        self.logger = logger
+    }
+}

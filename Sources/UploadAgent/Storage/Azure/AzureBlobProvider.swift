@@ -1,0 +1,197 @@
+/// Uploads a file to Azure Blob Storage as a block blob, authorised by a SAS (the `azure`
+/// provider of the `start` command). A file up to one block goes in one Put Blob; a
+/// larger one in blocks (up to four in flight, each streamed from its file offset) and a
+/// Put Block List, so a failed block is sent again alone and the upload can resume.
+public struct AzureBlobProvider: StorageProvider {
+    public static let name = "azure"
+    /// The REST API version every request names (`x-ms-version`).
+    static let serviceVersion = "2021-08-06"
+    static let defaultBlocksInFlight = 4
+    /// Tries of one body that the service found damaged (400 Md5Mismatch).
+    static let checksumAttempts = 3
+
+    let target: AzureBlobTarget
+    let context: ProviderContext
+    let preferredBlockSize: Int64
+    let maxBlocksInFlight: Int
+    /// A state saved by an earlier run of the same upload, to skip the blocks Azure holds.
+    let resumeState: AzureBlockListState?
+    /// The resume state of this upload, updated as blocks are stored.
+    public let blockListStore: AzureBlockListStateStore
+
+    public init(options: [String: String], context: ProviderContext) throws {
+        try self.init(options: options, context: context, blockSize: AzureBlockPlan.defaultBlockSize,
+                      maxBlocksInFlight: Self.defaultBlocksInFlight)
+    }
+
+    /// `blockSize` and `maxBlocksInFlight` shape the transfer (tests use small blocks);
+    /// `resumeFrom` continues an upload an earlier run saved from `blockListStore`.
+    init(options: [String: String], context: ProviderContext,
+                blockSize: Int64 = AzureBlockPlan.defaultBlockSize,
+                maxBlocksInFlight: Int = AzureBlobProvider.defaultBlocksInFlight,
+                resumeFrom resumeState: AzureBlockListState? = nil,
+                blockListStore: AzureBlockListStateStore = AzureBlockListStateStore()) throws {
+        target = try AzureBlobTarget(options: options)
+        self.context = context
+        preferredBlockSize = max(1, blockSize)
+        self.maxBlocksInFlight = max(1, maxBlocksInFlight)
+        self.resumeState = resumeState
+        self.blockListStore = blockListStore
+    }
+
+    public func upload(_ file: UploadSource, progress: @escaping @Sendable (Int64) -> Void) async throws {
+        try PresignedURLExpiry.check(expiry: target.signature.expiry, now: context.now())
+        let plan: AzureBlockPlan
+        if let resumeState, resumeState.fileSize == file.size,
+           resumeState.blobURL == target.publicBlobURL(file.baseName) {
+            plan = try AzureBlockPlan(fileSize: file.size, preferredBlockSize: resumeState.blockSize)
+        } else {
+            plan = try AzureBlockPlan(fileSize: file.size, preferredBlockSize: preferredBlockSize)
+        }
+        if plan.usesSingleRequest {
+            try await putBlob(file, progress: progress)
+        } else {
+            try await putBlocks(file, plan: plan, progress: progress)
+        }
+    }
+
+    // MARK: - Put Blob
+
+    private func putBlob(_ file: UploadSource, progress: @escaping @Sendable (Int64) -> Void) async throws {
+        var request = HTTPRequest(method: "PUT", url: target.blobURL(file.baseName),
+                                  body: .file(path: file.path, offset: 0, length: file.size))
+        request.setHeader("x-ms-version", Self.serviceVersion)
+        request.setHeader("x-ms-blob-type", "BlockBlob")
+        request.setHeader("Content-Type", "application/octet-stream")
+        if context.checksum {
+            let md5 = try Digest.md5.hash(file: file.path, offset: 0, length: file.size).base64String
+            request.setHeader("Content-MD5", md5)
+            request.setHeader("x-ms-blob-content-md5", md5)
+        }
+        let tracker = AzureUploadProgress(report: progress)
+        _ = try await sendRetryingDamagedBodies(request, operation: "Put Blob", blobName: file.baseName) { sent in
+            tracker.sent(sent, ofBlock: 0, length: file.size)
+        }
+        tracker.finished(block: 0, length: file.size)
+    }
+
+    // MARK: - Put Block / Put Block List
+
+    private func putBlocks(_ file: UploadSource, plan: AzureBlockPlan,
+                           progress: @escaping @Sendable (Int64) -> Void) async throws {
+        let publicURL = target.publicBlobURL(file.baseName)
+        let alreadyStored = await blocksAlreadyStored(file, plan: plan)
+        blockListStore.begin(blobURL: publicURL, plan: plan, storedIndexes: alreadyStored)
+        let doneBytes = alreadyStored.reduce(Int64(0)) { $0 + plan.length(ofBlock: $1) }
+        let tracker = AzureUploadProgress(alreadyDone: doneBytes, report: progress)
+        let missing = (0..<plan.blockCount).filter { !alreadyStored.contains($0) }
+
+        // The whole file's MD5 (for the commit) is read beside the blocks, never before them.
+        async let fileMD5: [UInt8]? = context.checksum ? AzureFileMD5.compute(path: file.path, size: file.size) : nil
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var pending = missing.makeIterator()
+            for _ in 0..<maxBlocksInFlight {
+                guard let index = pending.next() else { break }
+                group.addTask { try await self.putBlock(index, of: file, plan: plan, tracker: tracker) }
+            }
+            while try await group.next() != nil {
+                if let index = pending.next() {
+                    group.addTask { try await self.putBlock(index, of: file, plan: plan, tracker: tracker) }
+                }
+            }
+        }
+
+        let md5 = try await fileMD5
+        try await commit(file, plan: plan, fileMD5: md5)
+        blockListStore.clear()
+    }
+
+    private func putBlock(_ index: Int, of file: UploadSource, plan: AzureBlockPlan,
+                          tracker: AzureUploadProgress) async throws {
+        let offset = plan.offset(ofBlock: index)
+        let length = plan.length(ofBlock: index)
+        let url = target.blobURL(file.baseName, operation: [("comp", "block"), ("blockid", plan.blockID(index))])
+        var request = HTTPRequest(method: "PUT", url: url, body: .file(path: file.path, offset: offset, length: length))
+        request.setHeader("x-ms-version", Self.serviceVersion)
+        request.setHeader("Content-Type", "application/octet-stream")
+        if context.checksum {
+            request.setHeader("Content-MD5", try Digest.md5.hash(file: file.path, offset: offset, length: length).base64String)
+        }
+        let operation = "Put Block \(index + 1) of \(plan.blockCount)"
+        _ = try await sendRetryingDamagedBodies(request, operation: operation, blobName: file.baseName) { sent in
+            tracker.sent(sent, ofBlock: index, length: length)
+        }
+        blockListStore.stored(blockIndex: index)
+        tracker.finished(block: index, length: length)
+    }
+
+    private func commit(_ file: UploadSource, plan: AzureBlockPlan, fileMD5: [UInt8]?) async throws {
+        let body = AzureBlockListXML.commitBody(blockIDs: (0..<plan.blockCount).map(plan.blockID))
+        var request = HTTPRequest(method: "PUT", url: target.blobURL(file.baseName, operation: [("comp", "blocklist")]),
+                                  body: .bytes(body))
+        request.setHeader("x-ms-version", Self.serviceVersion)
+        request.setHeader("Content-Type", "application/xml")
+        if let fileMD5 {
+            request.setHeader("Content-MD5", Digest.md5.hash(body).base64String)
+            request.setHeader("x-ms-blob-content-md5", fileMD5.base64String)
+        }
+        _ = try await sendRetryingDamagedBodies(request, operation: "Put Block List", blobName: file.baseName) { _ in }
+    }
+
+    /// With a matching resume state: the blocks Azure still holds uncommitted, of the right
+    /// size. Any doubt (no state, the list cannot be read) means starting from block one.
+    private func blocksAlreadyStored(_ file: UploadSource, plan: AzureBlockPlan) async -> Set<Int> {
+        guard let resumeState, resumeState.blockSize == plan.blockSize, resumeState.fileSize == file.size,
+              resumeState.blobURL == target.publicBlobURL(file.baseName), !resumeState.blockIDs.isEmpty else { return [] }
+        var request = HTTPRequest(method: "GET", url: target.blobURL(file.baseName, operation: [
+            ("comp", "blocklist"), ("blocklisttype", "uncommitted"),
+        ]))
+        request.setHeader("x-ms-version", Self.serviceVersion)
+        guard let response = try? await context.transport.send(request, progress: { _ in }), response.isSuccess else {
+            return []
+        }
+        let listed = AzureBlockListXML.parseBlockList(response.bodyText).uncommitted
+        let sizes = Dictionary(listed.map { ($0.id, $0.size) }, uniquingKeysWith: { last, _ in last })
+        let saved = Set(resumeState.blockIDs)
+        return Set((0..<plan.blockCount).filter { index in
+            let id = plan.blockID(index)
+            return saved.contains(id) && sizes[id] == plan.length(ofBlock: index)
+        })
+    }
+
+    // MARK: - Sending
+
+    /// Sends `request`; a 400 Md5Mismatch (the body was damaged on the way) is sent again a
+    /// few times. Any other error status ends the upload with Azure's code and message.
+    private func sendRetryingDamagedBodies(_ request: HTTPRequest, operation: String, blobName: String,
+                                           progress: @escaping @Sendable (Int64) -> Void) async throws -> HTTPResponse {
+        var attempt = 1
+        while true {
+            let response = try await send(request, operation: operation, blobName: blobName, progress: progress)
+            if response.isSuccess { return response }
+            let error = AzureStorageError(response: response)
+            if error.isChecksumMismatch && attempt < Self.checksumAttempts {
+                attempt += 1
+                continue
+            }
+            throw failure("\(operation) failed: \(error)", blobName: blobName)
+        }
+    }
+
+    private func send(_ request: HTTPRequest, operation: String, blobName: String,
+                      progress: @escaping @Sendable (Int64) -> Void) async throws -> HTTPResponse {
+        do {
+            return try await context.transport.send(request, progress: progress)
+        } catch let error as TransferError where error.kind == .cancelled {
+            throw error
+        } catch let error as TransferError {
+            throw failure("\(operation) failed: \(error.message)", blobName: blobName)
+        }
+    }
+
+    /// An `UploadFailure` naming the blob (without SAS), with every trace of the SAS removed.
+    private func failure(_ text: String, blobName: String) -> UploadFailure {
+        UploadFailure(target.signature.redact("Azure Blob upload to \(target.publicBlobURL(blobName)): \(text)"))
+    }
+}

@@ -1,0 +1,49 @@
+/// The two XML documents of block uploads: the body of Put Block List that commits the
+/// blocks in order, and the answer of Get Block List that says which blocks the service
+/// holds (for resuming).
+enum AzureBlockListXML {
+    /// `<BlockList><Latest>id</Latest>…</BlockList>`: Latest takes the newest version of
+    /// each block, whether a retry re-sent it or not.
+    static func commitBody(blockIDs: [String]) -> [UInt8] {
+        var xml = #"<?xml version="1.0" encoding="utf-8"?><BlockList>"#
+        for id in blockIDs {
+            xml += "<Latest>\(id)</Latest>"
+        }
+        xml += "</BlockList>"
+        return Array(xml.utf8)
+    }
+
+    /// A block as Get Block List reports it.
+    struct ListedBlock: Sendable, Equatable {
+        var id: String
+        var size: Int64
+    }
+
+    /// The blocks under `<CommittedBlocks>` and `<UncommittedBlocks>` of a Get Block List answer.
+    static func parseBlockList(_ xml: String) -> (committed: [ListedBlock], uncommitted: [ListedBlock]) {
+        (blocks(in: section("CommittedBlocks", of: xml)), blocks(in: section("UncommittedBlocks", of: xml)))
+    }
+
+    private static func section(_ name: String, of xml: String) -> Substring {
+        guard let open = xml.firstRange(of: "<\(name)>") else { return "" }
+        let rest = xml[open.upperBound...]
+        guard let close = rest.firstRange(of: "</\(name)>") else { return rest }
+        return rest[rest.startIndex..<close.lowerBound]
+    }
+
+    private static func blocks(in section: Substring) -> [ListedBlock] {
+        var result: [ListedBlock] = []
+        var rest = section
+        while let open = rest.firstRange(of: "<Block>") {
+            let afterOpen = rest[open.upperBound...]
+            guard let close = afterOpen.firstRange(of: "</Block>") else { break }
+            let block = String(afterOpen[afterOpen.startIndex..<close.lowerBound])
+            if let name = AzureStorageError.element("Name", in: block) {
+                let size = AzureStorageError.element("Size", in: block).flatMap { Int64($0) } ?? 0
+                result.append(ListedBlock(id: name, size: size))
+            }
+            rest = afterOpen[close.upperBound...]
+        }
+        return result
+    }
+}

@@ -1,0 +1,171 @@
+import CMosquitto
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The agent's link to the local broker over libmosquitto. One thread runs the network
+/// loop and does its own reconnecting (with backoff capped at `maxReconnectDelay`):
+/// libmosquitto's own loop gives up on some abrupt TLS disconnects, and we must come back
+/// from every one. On each (re)connect it subscribes again and reports `.connected`, so
+/// the feature registers again (Kanto loses its subscriptions after a broker restart).
+public final class MQTTConnection: MessagePublisher, @unchecked Sendable {
+    private let options: MQTTOptions
+    private let subscriptions: [String]
+    private let onEvent: @Sendable (MQTTEvent) -> Void
+    private let handle: OpaquePointer
+    private let running = Atomic<Bool>(true)
+    private let connected = Atomic<Bool>(false)
+    private let state = Mutex<(lastError: String?, reconnects: Int)>((nil, 0))
+    private var thread = pthread_t()
+
+    public init(options: MQTTOptions, subscriptions: [String],
+                onEvent: @escaping @Sendable (MQTTEvent) -> Void) throws(MQTTError) {
+        mosquitto_lib_init()
+        guard let handle = mosquitto_new(options.clientId, true, nil) else {
+            throw MQTTError("cannot create an MQTT client: \(String(cString: strerror(errno)))")
+        }
+        self.handle = handle
+        self.options = options
+        self.subscriptions = subscriptions
+        self.onEvent = onEvent
+        try check(mosquitto_threaded_set(handle, true), "threaded mode")
+        mosquitto_int_option(handle, MOSQ_OPT_PROTOCOL_VERSION, Int32(MQTT_PROTOCOL_V311))
+        if !options.username.isEmpty {
+            try check(mosquitto_username_pw_set(handle, options.username,
+                                                options.password.isEmpty ? nil : options.password), "username")
+        }
+        if options.address.usesTLS {
+            let caFile = options.caCert.isEmpty ? nil : options.caCert
+            try check(mosquitto_tls_set(handle, caFile, caFile == nil ? "/etc/ssl/certs" : nil,
+                                        options.cert.isEmpty ? nil : options.cert,
+                                        options.key.isEmpty ? nil : options.key, nil), "TLS settings")
+        }
+        mosquitto_user_data_set(handle, Unmanaged.passUnretained(self).toOpaque())
+        mosquitto_connect_callback_set(handle) { _, context, code in
+            MQTTConnection.from(context).didConnect(code: code)
+        }
+        mosquitto_disconnect_callback_set(handle) { _, context, code in
+            MQTTConnection.from(context).connected.store(false, ordering: .relaxed)
+        }
+        mosquitto_message_callback_set(handle) { _, context, message in
+            guard let message, let topicPointer = message.pointee.topic else { return }
+            let topic = String(cString: topicPointer)
+            let length = Int(message.pointee.payloadlen)
+            let payload = length > 0 && message.pointee.payload != nil
+                ? Array(UnsafeRawBufferPointer(start: message.pointee.payload, count: length)) : []
+            MQTTConnection.from(context).onEvent(.message(topic: topic, payload: payload))
+        }
+    }
+
+    deinit { mosquitto_destroy(handle) }
+
+    private static func from(_ context: UnsafeMutableRawPointer?) -> MQTTConnection {
+        Unmanaged<MQTTConnection>.fromOpaque(context!).takeUnretainedValue()
+    }
+
+    private func check(_ code: Int32, _ what: String) throws(MQTTError) {
+        guard code == MOSQ_ERR_SUCCESS.rawValue else {
+            throw MQTTError("MQTT \(what): \(String(cString: mosquitto_strerror(code)))")
+        }
+    }
+
+    /// Starts the network thread; it connects and keeps reconnecting until `stop()`.
+    public func start() {
+        let context = Unmanaged.passRetained(self).toOpaque()
+        pthread_create(&thread, nil, { context in
+            let connection = Unmanaged<MQTTConnection>.fromOpaque(context!).takeRetainedValue()
+            connection.runLoop()
+            return nil
+        }, context)
+    }
+
+    /// Disconnects cleanly (after the queued messages went out) and ends the thread.
+    public func stop() {
+        guard running.exchange(false, ordering: .relaxed) else { return }
+        mosquitto_disconnect(handle)
+        pthread_join(thread, nil)
+    }
+
+    public var isConnected: Bool { connected.load(ordering: .relaxed) }
+    public var lastError: String? { state.withLock { $0.lastError } }
+    public var reconnects: Int { state.withLock { $0.reconnects } }
+
+    public func publish(topic: String, payload: [UInt8]) -> Bool {
+        guard isConnected else { return false }
+        let code = payload.withUnsafeBytes { bytes in
+            mosquitto_publish(handle, nil, topic, Int32(bytes.count), bytes.baseAddress, 1, false)
+        }
+        return code == MOSQ_ERR_SUCCESS.rawValue
+    }
+
+    // MARK: - Network thread
+
+    private func didConnect(code: Int32) {
+        guard code == 0 else {
+            let reason = String(cString: mosquitto_connack_string(code))
+            state.withLock { $0.lastError = "broker refused the connection: \(reason)" }
+            return
+        }
+        for topic in subscriptions { mosquitto_subscribe(handle, nil, topic, 1) }
+        connected.store(true, ordering: .relaxed)
+        state.withLock { $0.lastError = nil }
+        onEvent(.connected)
+    }
+
+    private func runLoop() {
+        var delay = 1.0
+        var everConnected = false
+        var socketOpen = false
+        while running.load(ordering: .relaxed) {
+            if !socketOpen {
+                let code = everConnected
+                    ? mosquitto_reconnect(handle)
+                    : mosquitto_connect(handle, options.address.host, options.address.port, options.keepAlive)
+                if code == MOSQ_ERR_SUCCESS.rawValue {
+                    socketOpen = true
+                    everConnected = true
+                } else {
+                    let reason = code == MOSQ_ERR_ERRNO.rawValue ? String(cString: strerror(errno))
+                                                                 : String(cString: mosquitto_strerror(code))
+                    state.withLock { $0.lastError = "cannot connect to \(options.address.host):\(options.address.port): \(reason)" }
+                    pause(delay)
+                    delay = min(options.maxReconnectDelay, delay * 2)
+                    continue
+                }
+            }
+            let code = mosquitto_loop(handle, 500, 1)
+            if code != MOSQ_ERR_SUCCESS.rawValue {
+                guard running.load(ordering: .relaxed) else { break }
+                let wasConnected = connected.exchange(false, ordering: .relaxed)
+                let reason = code == MOSQ_ERR_ERRNO.rawValue ? String(cString: strerror(errno))
+                                                             : String(cString: mosquitto_strerror(code))
+                state.withLock {
+                    $0.lastError = "connection lost: \(reason)"
+                    $0.reconnects += 1
+                }
+                if wasConnected {
+                    delay = 1
+                    onEvent(.disconnected(reason: reason))
+                }
+                socketOpen = false
+                pause(delay)
+                delay = min(options.maxReconnectDelay, delay * 2)
+            } else if connected.load(ordering: .relaxed) {
+                delay = 1
+            }
+        }
+        // Let the DISCONNECT packet go out.
+        for _ in 0..<5 where mosquitto_loop(handle, 50, 1) == MOSQ_ERR_SUCCESS.rawValue {}
+        connected.store(false, ordering: .relaxed)
+    }
+
+    /// Sleeps in short steps so `stop()` is never kept waiting by a backoff.
+    private func pause(_ seconds: Double) {
+        var left = seconds
+        while left > 0 && running.load(ordering: .relaxed) {
+            usleep(UInt32(min(left, 0.1) * 1_000_000))
+            left -= 0.1
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import Logging
+import Synchronization
+@testable import UploadAgent
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Records what the feature publishes; can pretend to be disconnected.
+final class RecordingPublisher: MessagePublisher {
+    let messages = Mutex<[(topic: String, value: JSONValue)]>([])
+    let online = Atomic<Bool>(true)
+
+    func publish(topic: String, payload: [UInt8]) -> Bool {
+        guard online.load(ordering: .relaxed) else { return false }
+        let value = JSONValue.parse(payload) ?? .null
+        messages.withLock { $0.append((topic, value)) }
+        return true
+    }
+
+    var all: [(topic: String, value: JSONValue)] { messages.withLock { $0 } }
+
+    func responses() -> [(topic: String, value: JSONValue)] { all.filter { $0.topic.hasPrefix("command/") } }
+
+    func lastUploads() -> [JSONValue] {
+        all.compactMap { $0.value["path"]?.stringValue?.hasSuffix("/properties/lastUpload") == true ? $0.value["value"] : nil }
+    }
+
+    func requests() -> [JSONValue] {
+        all.compactMap { $0.value["path"]?.stringValue?.hasSuffix("/outbox/messages/request") == true ? $0.value["value"] : nil }
+    }
+}
+
+/// A transport that answers every request with `status` after reporting the body as sent,
+/// or waits until cancelled when `hang` is set.
+final class ScriptedTransport: HTTPTransport {
+    let status: Int
+    let hang: Bool
+    let sent = Mutex<[HTTPRequest]>([])
+
+    init(status: Int = 200, hang: Bool = false) {
+        self.status = status
+        self.hang = hang
+    }
+
+    func send(_ request: HTTPRequest, progress: @escaping @Sendable (Int64) -> Void) async throws -> HTTPResponse {
+        sent.withLock { $0.append(request) }
+        if hang {
+            while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(5)) }
+            throw TransferError(.cancelled, "upload cancelled")
+        }
+        progress(request.body.length / 2)
+        progress(request.body.length)
+        return HTTPResponse(status: status, body: Array("server says no".utf8))
+    }
+}
+
+/// A folder with files for a test, removed by `remove()`.
+struct TemporaryFiles {
+    let directory: String
+
+    init(_ files: [String: Int]) {
+        directory = "/tmp/fua-test-\(getpid())-\(Int.random(in: 0..<1_000_000_000))"
+        mkdir(directory, 0o755)
+        for (name, size) in files {
+            let file = fopen("\(directory)/\(name)", "w")!
+            fwrite([UInt8](repeating: 65, count: size), 1, size, file)
+            fclose(file)
+        }
+    }
+
+    func remove() { _ = system("rm -rf '\(directory)'") }
+}
+
+struct FeatureHarness {
+    let feature: AutoUploadableFeature
+    let publisher: RecordingPublisher
+    let transport: ScriptedTransport
+    let files: TemporaryFiles
+
+    init(files: [String: Int] = ["a.log": 1000, "b.log": 3000], transport: ScriptedTransport = ScriptedTransport(),
+         configure: (inout AgentConfig) -> Void = { _ in }) {
+        self.files = TemporaryFiles(files)
+        publisher = RecordingPublisher()
+        self.transport = transport
+        var config = AgentConfig()
+        config.deviceId = "edge:device"
+        config.tenantId = "t1"
+        config.files = "\(self.files.directory)/*.log"
+        configure(&config)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let environment = FeatureEnvironment(publisher: publisher, transport: transport, statusSink: { _ in },
+                                             connectionStatus: { ["connected": true] }, logger: logger)
+        feature = AutoUploadableFeature(config: config, environment: environment)
+    }
+
+    func command(_ operation: String, _ value: String, requestId: String = "r") async {
+        let payload = #"{"topic":"edge/device/things/live/messages/\#(operation)","headers":{"correlation-id":"\#(requestId)"},"path":"/features/AutoUploadable/inbox/messages/\#(operation)","value":\#(value)}"#
+        await feature.handle(.message(topic: "command//edge:device/req/\(requestId)/\(operation)", payload: Array(payload.utf8)))
+    }
+
+    func responseStatus(_ requestId: String) -> Int? {
+        publisher.responses().last { $0.topic.contains("/res/\(requestId)/") }?.value["status"]?.numberValue.map(Int.init)
+    }
+
+    /// Polls until `condition` holds (uploads finish on other tasks).
+    func eventually(_ condition: @Sendable () async -> Bool) async -> Bool {
+        for _ in 0..<400 {
+            if await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return false
+    }
+}
