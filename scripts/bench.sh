@@ -29,4 +29,5 @@ if ! "$python" -c 'import paho.mqtt.client' 2>/dev/null; then
 fi
 
 cd "$repo"
+export PATH="$(dirname "$python"):$PATH"   # the stub agent (scripts/bench) finds paho-mqtt too
 exec "$python" "$repo/scripts/bench/bench.py" "$@"
