@@ -23,6 +23,8 @@ case "upload":
     await runSubcommand(UploadCommand.self, Array(arguments.dropFirst()))
 case "status":
     await runSubcommand(StatusCommand.self, Array(arguments.dropFirst()))
+case "sigv4-debug":  // hidden: for the integration test that compares with botocore
+    exit(SigV4DebugCommand.run())
 case "--version", "-version", "version":
     print("file-upload-agent \(AgentVersion.current)")
 case "--help", "-h", "-help", "help":

@@ -9,5 +9,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 pytest_plugins = [
     "support.azure_fixtures",
+    "support.s3_fixtures",
     "support.net_fixtures",
 ]

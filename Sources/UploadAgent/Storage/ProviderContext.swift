@@ -8,12 +8,26 @@ public struct ProviderContext: Sendable {
     public var deviceId: String
     /// Wall clock, injectable so expiry checks can be tested.
     public var now: @Sendable () -> Double
+    /// The same network without the retry layer, for protocols that recover by
+    /// themselves (resumable sessions ask the server how much it has, then continue).
+    public var directTransport: any HTTPTransport
+    /// The backoff those protocols use between their own attempts.
+    public var retryPolicy: RetryPolicy
+    /// Waits between attempts; injectable so tests do not sleep.
+    public var sleep: @Sendable (Double) async throws -> Void
+    /// Told about each new attempt those protocols make (for the status file's count).
+    public var onRetry: @Sendable (_ attempt: Int, _ reason: String) -> Void = { _, _ in }
 
     public init(transport: any HTTPTransport, checksum: Bool, deviceId: String,
-                now: @escaping @Sendable () -> Double) {
+                now: @escaping @Sendable () -> Double, directTransport: (any HTTPTransport)? = nil,
+                retryPolicy: RetryPolicy = RetryPolicy(),
+                sleep: @escaping @Sendable (Double) async throws -> Void = { try await Task.sleep(for: .seconds($0)) }) {
         self.transport = transport
         self.checksum = checksum
         self.deviceId = deviceId
         self.now = now
+        self.directTransport = directTransport ?? transport
+        self.retryPolicy = retryPolicy
+        self.sleep = sleep
     }
 }

@@ -10,6 +10,7 @@ public enum SingleUpload {
         settings.clientCertificate = config.uploadCert.isEmpty ? nil : config.uploadCert
         settings.clientKey = config.uploadKey.isEmpty ? nil : config.uploadKey
         settings.proxy = config.proxy.isEmpty ? nil : config.proxy
+        settings.maxBandwidth = config.maxBandwidth
         return settings
     }
 
@@ -22,10 +23,11 @@ public enum SingleUpload {
         guard let size = FileCheck.regularFileSize(path) else {
             throw UploadFailure("\(path) is not a regular file that can be read")
         }
-        let transport = RetryingTransport(base: engine, policy: RetryPolicy(maxAttempts: config.retryAttempts),
-                                          onRetry: onRetry)
-        let context = ProviderContext(transport: transport, checksum: config.checksum,
-                                      deviceId: config.deviceId, now: systemWallClock)
+        let policy = RetryPolicy(maxAttempts: config.retryAttempts)
+        var context = ProviderContext(transport: RetryingTransport(base: engine, policy: policy, onRetry: onRetry),
+                                      checksum: config.checksum, deviceId: config.deviceId, now: systemWallClock,
+                                      directTransport: engine, retryPolicy: policy)
+        context.onRetry = onRetry
         let provider = try StorageProviders.make(options: options, context: context)
         try await provider.upload(UploadSource(path: path, size: size), progress: progress)
         return size

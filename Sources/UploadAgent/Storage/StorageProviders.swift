@@ -3,6 +3,7 @@
 public enum StorageProviders {
     public static let all: [any StorageProvider.Type] = [
         GenericHTTPProvider.self,
+        S3StorageProvider.self,
         AzureBlobProvider.self,
     ]
 

@@ -17,7 +17,7 @@ public final class MQTTConnection: MessagePublisher, @unchecked Sendable {
     private let running = Atomic<Bool>(true)
     private let connected = Atomic<Bool>(false)
     private let state = Mutex<(lastError: String?, reconnects: Int)>((nil, 0))
-    private var thread = pthread_t()
+    private var thread: DedicatedThread?
 
     public init(options: MQTTOptions, subscriptions: [String],
                 onEvent: @escaping @Sendable (MQTTEvent) -> Void) throws(MQTTError) {
@@ -72,19 +72,14 @@ public final class MQTTConnection: MessagePublisher, @unchecked Sendable {
 
     /// Starts the network thread; it connects and keeps reconnecting until `stop()`.
     public func start() {
-        let context = Unmanaged.passRetained(self).toOpaque()
-        pthread_create(&thread, nil, { context in
-            let connection = Unmanaged<MQTTConnection>.fromOpaque(context!).takeRetainedValue()
-            connection.runLoop()
-            return nil
-        }, context)
+        thread = DedicatedThread { [self] in runLoop() }
     }
 
     /// Disconnects cleanly (after the queued messages went out) and ends the thread.
     public func stop() {
         guard running.exchange(false, ordering: .relaxed) else { return }
         mosquitto_disconnect(handle)
-        pthread_join(thread, nil)
+        thread?.join()
     }
 
     public var isConnected: Bool { connected.load(ordering: .relaxed) }

@@ -14,6 +14,8 @@ final class CurlTransfer: @unchecked Sendable {
     let progress: @Sendable (Int64) -> Void
     private(set) var continuation: CheckedContinuation<HTTPResponse, any Error>?
     let cancelled = Atomic<Bool>(false)
+    /// The shared rate cap, when one is set; touched on the engine thread only.
+    var budget: BandwidthBudget?
 
     var easy: UnsafeMutableRawPointer?
     var headerList: UnsafeMutablePointer<curl_slist>?
@@ -67,8 +69,21 @@ final class CurlTransfer: @unchecked Sendable {
     /// libcurl's buffer, so no copy of the file is ever held.
     func read(into buffer: UnsafeMutablePointer<CChar>, capacity: Int) -> Int {
         if isCancelled { return Int(CURL_READFUNC_ABORT) }
-        let wanted = Int(min(Int64(capacity), remaining))
+        var wanted = Int(min(Int64(capacity), remaining))
         guard wanted > 0 else { return 0 }
+        if let budget {
+            wanted = budget.allowance(wanted)
+            if wanted == 0 {
+                budget.pause(self)
+                return Int(CURL_READFUNC_PAUSE)
+            }
+        }
+        let got = readBody(into: buffer, wanted: wanted)
+        if got > 0 && got <= wanted { budget?.spend(got) }
+        return got
+    }
+
+    private func readBody(into buffer: UnsafeMutablePointer<CChar>, wanted: Int) -> Int {
         switch request.body {
         case .none:
             return 0

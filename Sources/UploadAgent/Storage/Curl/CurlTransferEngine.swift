@@ -14,28 +14,26 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
     /// Transfers handed over by callers, picked up by the engine thread.
     private let incoming = Mutex<[CurlTransfer]>([])
     private let running = Atomic<Bool>(true)
-    private var thread = pthread_t()
+    private var thread: DedicatedThread?
     /// Owned by the engine thread: transfers inside the multi handle, by easy handle.
     private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
+    /// The shared rate cap (`maxBandwidth`), engine thread only.
+    private let budget: BandwidthBudget?
 
     public init(settings: TransferSettings = TransferSettings()) {
         curl_global_init(Int(CURL_GLOBAL_DEFAULT))
         self.settings = settings
+        budget = settings.maxBandwidth > 0 ? BandwidthBudget(bytesPerSecond: settings.maxBandwidth) : nil
         multi = curl_multi_init()
         ccurl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 16)
-        let context = Unmanaged.passRetained(self).toOpaque()
-        pthread_create(&thread, nil, { context in
-            let engine = Unmanaged<CurlTransferEngine>.fromOpaque(context!).takeRetainedValue()
-            engine.runLoop()
-            return nil
-        }, context)
+        thread = DedicatedThread { [self] in runLoop() }
     }
 
     /// Stops the engine thread; transfers still running fail as cancelled.
     public func shutdown() {
         guard running.exchange(false, ordering: .relaxed) else { return }
         curl_multi_wakeup(multi)
-        pthread_join(thread, nil)
+        thread?.join()
     }
 
     public func send(_ request: HTTPRequest,
@@ -66,6 +64,11 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
             for (easy, transfer) in active where transfer.isCancelled {
                 complete(easy, transfer, code: CURLE_ABORTED_BY_CALLBACK)
             }
+            if let budget {
+                for transfer in budget.takeResumable() where transfer.easy != nil && !transfer.isCancelled {
+                    curl_easy_pause(transfer.easy, CURLPAUSE_CONT)
+                }
+            }
             curl_multi_perform(multi, &stillRunning)
             var queued: Int32 = 0
             while let message = curl_multi_info_read(multi, &queued) {
@@ -73,7 +76,8 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
                       let transfer = active[easy] else { continue }
                 complete(easy, transfer, code: message.pointee.data.result)
             }
-            curl_multi_poll(multi, nil, 0, active.isEmpty ? 60_000 : 250, nil)
+            let waitMilliseconds: Int32 = active.isEmpty ? 60_000 : (budget?.paused.isEmpty == false ? 5 : 250)
+            curl_multi_poll(multi, nil, 0, waitMilliseconds, nil)
         }
         for (easy, transfer) in active { complete(easy, transfer, code: CURLE_ABORTED_BY_CALLBACK) }
         for transfer in incoming.withLock({ $0 }) {
@@ -91,6 +95,7 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
             try transfer.openBody()
             guard let easy = curl_easy_init() else { throw TransferError(.fatal, "libcurl could not create a handle") }
             transfer.easy = easy
+            transfer.budget = budget
             try configure(easy, for: transfer)
             active[easy] = transfer
             curl_multi_add_handle(multi, easy)
@@ -102,6 +107,7 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
     private func complete(_ easy: UnsafeMutableRawPointer, _ transfer: CurlTransfer, code: CURLcode) {
         curl_multi_remove_handle(multi, easy)
         active[easy] = nil
+        budget?.forget(transfer)
         if code == CURLE_OK {
             var status = 0
             ccurl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)

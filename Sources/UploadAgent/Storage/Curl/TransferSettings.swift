@@ -14,6 +14,8 @@ public struct TransferSettings: Sendable {
     public var clientKey: String?
     /// An explicit proxy (`proxy`); otherwise libcurl honours https_proxy / no_proxy.
     public var proxy: String?
+    /// Bytes per second shared by all uploads (`maxBandwidth`); 0 means unlimited.
+    public var maxBandwidth: Int64 = 0
     /// The system CA directory, searched besides `extraCAFile`.
     public var systemCAPath: String = "/etc/ssl/certs"
 

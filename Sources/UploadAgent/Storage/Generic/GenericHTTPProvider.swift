@@ -10,6 +10,8 @@ public struct GenericHTTPProvider: StorageProvider {
     let headers: [(name: String, value: String)]
     let contentDisposition: Bool
     let maxBandwidth: Int64?
+    /// Set when the upload goes as a resumable session in chunks of this size.
+    let resumableChunkSize: Int64?
     let context: ProviderContext
 
     public init(options: [String: String], context: ProviderContext) throws {
@@ -34,11 +36,30 @@ public struct GenericHTTPProvider: StorageProvider {
         } else {
             maxBandwidth = nil
         }
+        if ResumableSession.isRequested(options: options, url: url) {
+            let requested = options["https.chunk.size"].flatMap { $0.isEmpty ? nil : $0 }
+            guard requested == nil || ByteRate.parse(requested!) != nil else {
+                throw InvalidStartOptions("'https.chunk.size' must be a size such as \"8MiB\", not '\(requested!)'")
+            }
+            resumableChunkSize = ResumableSession.chunkSize(requested.flatMap(ByteRate.parse))
+        } else {
+            resumableChunkSize = nil
+        }
         self.context = context
     }
 
     public func upload(_ file: UploadSource, progress: @escaping @Sendable (Int64) -> Void) async throws {
         try PresignedURLExpiry.check(url, now: context.now())
+        if let chunkSize = resumableChunkSize {
+            var sessionHeaders = headers
+            if contentDisposition {
+                sessionHeaders.append(("Content-Disposition", "attachment; filename=\"\(file.baseName)\""))
+            }
+            let session = ResumableSession(url: url, headers: sessionHeaders, chunkSize: chunkSize,
+                                           maxSendBytesPerSecond: maxBandwidth, context: context)
+            try await session.upload(file, progress: progress)
+            return
+        }
         var request = HTTPRequest(method: method, url: url,
                                   body: .file(path: file.path, offset: 0, length: file.size),
                                   maxSendBytesPerSecond: maxBandwidth)

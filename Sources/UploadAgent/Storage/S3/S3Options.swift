@@ -1,0 +1,43 @@
+/// The `start` options of `storage.provider: aws`, checked once before anything is sent, so
+/// a missing or malformed option is answered with 400 naming the key.
+struct S3Options: Sendable {
+    var region: String
+    var credentials: AWSCredentials
+    var bucket: String
+    /// The object key with `{file}` and `{device}` still in it.
+    var objectKeyTemplate: String
+    /// An S3-compatible endpoint (`http(s)://host[:port][/prefix]`); nil for AWS itself.
+    var endpoint: String?
+
+    init(_ options: [String: String]) throws(InvalidStartOptions) {
+        region = try options.required("aws.region")
+        credentials = AWSCredentials(
+            accessKeyId: try options.required("aws.access.key.id"),
+            secretAccessKey: try options.required("aws.secret.access.key"),
+            sessionToken: options["aws.session.token"].flatMap { $0.isEmpty ? nil : $0 })
+        bucket = try options.required("aws.s3.bucket")
+        objectKeyTemplate = options["aws.object.key"].flatMap { $0.isEmpty ? nil : $0 } ?? "{file}"
+        if let endpoint = options["aws.endpoint"], !endpoint.isEmpty {
+            let scheme = endpoint.prefix(while: { $0 != ":" }).lowercased()
+            guard endpoint.contains("://"), scheme == "http" || scheme == "https",
+                  AWSRequestURL(endpoint) != nil else {
+                throw InvalidStartOptions("'aws.endpoint' must be an http or https URL, not '\(endpoint)'")
+            }
+            self.endpoint = endpoint
+        } else {
+            endpoint = nil
+        }
+        guard region.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
+            throw InvalidStartOptions("'aws.region' must look like 'eu-central-1', not '\(region)'")
+        }
+    }
+
+    /// The object key for `file`: `{file}` becomes its base name, `{device}` the device id;
+    /// leading slashes are dropped (S3 keys do not start with one).
+    func objectKey(for file: UploadSource, deviceId: String) -> String {
+        let key = objectKeyTemplate
+            .replacing("{file}", with: file.baseName)
+            .replacing("{device}", with: deviceId)
+        return String(key.drop(while: { $0 == "/" }))
+    }
+}
