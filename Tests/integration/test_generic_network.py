@@ -149,17 +149,49 @@ def test_upload_to_a_gcs_session_url(tmp_path, gcs_server, big_file):
     assert gcs_server.stored(gcs_server.session_id(url)) == (size, digest)
 
 
-@pytest.mark.xfail(reason="GCS resumable sessions (query `bytes */TOTAL`, resume at the "
-                          "persisted offset) are not implemented in the generic provider yet",
-                   strict=False)
-def test_gcs_session_resumes_instead_of_starting_over(tmp_path, big_file):
+def test_gcs_session_resumes_at_the_persisted_offset(tmp_path, big_file):
+    """Like GCS, the server keeps whole 256 KiB blocks of a broken request; the agent
+    asks the session what it holds (`bytes */TOTAL`) and sends only the rest."""
     source, digest, size = big_file
     with GCSResumableServer.start(persist_partial=True) as server:
-        url = server.create_session(name="device.log")
+        url = server.create_session(name="device.log", form="upload")
         session = server.session_id(url)
-        server.set_script([Fault.drop(after_bytes=8 * 1024 * 1024)])
+        broken_at = 6 * 1024 * 1024 + 1000
+        server.set_script([Fault.drop(after_bytes=broken_at)])
         done = upload(tmp_path, source, {"https.url": url})
         assert done.returncode == 0, done.stderr
         assert server.stored(session) == (size, digest)
+        chunks = server.chunks(session)
+        assert chunks[0].status is None and chunks[0].bytes_received == broken_at
+        assert chunks[1].start == 6 * 1024 * 1024  # resumed where the session said
         assert server.queries(session), "the agent never asked the session what it stored"
-        assert server.resent_bytes(session) < size // 4
+        assert server.resent_bytes(session) == 1000
+
+
+def test_gcs_broken_chunk_costs_at_most_that_chunk(tmp_path, big_file):
+    """The server keeps nothing of a broken chunk: the agent re-sends that chunk only."""
+    source, digest, size = big_file
+    with GCSResumableServer.start() as server:
+        url = server.create_session(name="device.log", form="gcs_proxy")
+        session = server.session_id(url)
+        server.set_script([Fault.normal(), Fault.drop(after_bytes=1000)])
+        done = upload(tmp_path, source, {"https.url": url})
+        assert done.returncode == 0, done.stderr
+        assert server.stored(session) == (size, digest)
+        statuses = [c.status for c in server.chunks(session)]
+        assert statuses[0] == 308 and None in statuses, statuses  # chunked, one broken
+        assert server.resent_bytes(session) == 1000
+
+
+def test_gcs_503_on_a_chunk_is_retried_from_the_persisted_offset(tmp_path, big_file):
+    source, digest, size = big_file
+    with GCSResumableServer.start() as server:
+        url = server.create_session(name="device.log")
+        session = server.session_id(url)
+        server.set_script([Fault.normal(), Fault.respond(503, headers={"Retry-After": "1"})])
+        done = upload(tmp_path, source, {"https.url": url})
+        assert done.returncode == 0, done.stderr
+        assert server.stored(session) == (size, digest)
+        chunks = server.chunks(session)
+        assert [c.status for c in chunks][:2] == [308, 503]
+        assert chunks[2].start == chunks[1].start  # the refused chunk again, not the file
