@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import queue
+import socket
 import threading
 import time
 import uuid
@@ -60,6 +61,11 @@ class AgentDriver:
 
     # -- MQTT callbacks -----------------------------------------------------------------
     def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
+        # paho leaves Nagle on: a `start` written while a PUBACK is unacknowledged would
+        # wait for the broker's delayed ACK (40 ms) and be charged to the agent.
+        sock = client.socket()
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         client.subscribe([("e", 1), ("command/+/+/res/#", 1)])
 
     def _on_message(self, client, userdata, message) -> None:
