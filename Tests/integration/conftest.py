@@ -8,6 +8,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 pytest_plugins = [
+    "support.core_fixtures",
     "support.azure_fixtures",
     "support.s3_fixtures",
     "support.net_fixtures",
