@@ -11,4 +11,5 @@ pytest_plugins = [
     "support.core_fixtures",
     "support.azure_fixtures",
     "support.s3_fixtures",
+    "support.net_fixtures",
 ]
