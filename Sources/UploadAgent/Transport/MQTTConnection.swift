@@ -33,6 +33,9 @@ public final class MQTTConnection: MessagePublisher, @unchecked Sendable {
         self.onEvent = onEvent
         try check(mosquitto_threaded_set(handle, true), "threaded mode")
         mosquitto_int_option(handle, MOSQ_OPT_PROTOCOL_VERSION, Int32(MQTT_PROTOCOL_V311))
+        // Responses and status updates are small and latency-bound: Nagle would hold each
+        // one back ~40 ms waiting for the broker's ACK of the previous one.
+        mosquitto_int_option(handle, MOSQ_OPT_TCP_NODELAY, 1)
         if !options.username.isEmpty {
             try check(mosquitto_username_pw_set(handle, options.username,
                                                 options.password.isEmpty ? nil : options.password), "username")
