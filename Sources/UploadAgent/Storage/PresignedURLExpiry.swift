@@ -15,7 +15,7 @@ public enum PresignedURLExpiry {
             return start + expires
         }
         if let se = lowered["se"] {
-            return RFC3339.parse(se) ?? RFC3339.parse(se.count == 10 ? se + "T00:00:00Z" : se + "Z")
+            return RFC3339.parseISO8601(se)
         }
         if let expires = lowered["expires"], let epoch = Double(expires) {
             return epoch

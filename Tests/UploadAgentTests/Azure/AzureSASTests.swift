@@ -3,16 +3,16 @@ import Testing
 
 @Suite struct AzureSASTests {
     @Test func parsesTheTimeFormatsOfSAS() {
-        #expect(AzureSASTime.parse("1970-01-01T00:00:00Z") == 0)
-        #expect(AzureSASTime.parse("2024-01-01T00:00:00Z") == 1_704_067_200)
-        #expect(AzureSASTime.parse("2024-01-01T00:00Z") == 1_704_067_200)
-        #expect(AzureSASTime.parse("2024-01-01") == 1_704_067_200)
-        #expect(AzureSASTime.parse("2024-01-01T01:00:00+01:00") == 1_704_067_200)
-        #expect(AzureSASTime.parse("2024-01-01T00:00:00.5Z") == 1_704_067_200.5)
-        #expect(AzureSASTime.parse("2000-02-29T12:34:56Z") == 951_827_696)
-        #expect(AzureSASTime.parse("tomorrow") == nil)
-        #expect(AzureSASTime.parse("2024-13-01T00:00:00Z") == nil)
-        #expect(AzureSASTime.parse("2024-01-01T00:00:00Zjunk") == nil)
+        #expect(RFC3339.parseISO8601("1970-01-01T00:00:00Z") == 0)
+        #expect(RFC3339.parseISO8601("2024-01-01T00:00:00Z") == 1_704_067_200)
+        #expect(RFC3339.parseISO8601("2024-01-01T00:00Z") == 1_704_067_200)
+        #expect(RFC3339.parseISO8601("2024-01-01") == 1_704_067_200)
+        #expect(RFC3339.parseISO8601("2024-01-01T01:00:00+01:00") == 1_704_067_200)
+        #expect(RFC3339.parseISO8601("2024-01-01T00:00:00.5Z") == 1_704_067_200.5)
+        #expect(RFC3339.parseISO8601("2000-02-29T12:34:56Z") == 951_827_696)
+        #expect(RFC3339.parseISO8601("tomorrow") == nil)
+        #expect(RFC3339.parseISO8601("2024-13-01T00:00:00Z") == nil)
+        #expect(RFC3339.parseISO8601("2024-01-01T00:00:00Zjunk") == nil)
     }
 
     @Test func readsTheEncodedExpiry() {

@@ -68,11 +68,11 @@ public struct AzureBlobProvider: StorageProvider {
             request.setHeader("Content-MD5", md5)
             request.setHeader("x-ms-blob-content-md5", md5)
         }
-        let tracker = AzureUploadProgress(report: progress)
+        let tracker = PartProgress(report: progress)
         _ = try await sendRetryingDamagedBodies(request, operation: "Put Blob", blobName: file.baseName) { sent in
-            tracker.sent(sent, ofBlock: 0, length: file.size)
+            tracker.sent(sent, part: 0, length: file.size)
         }
-        tracker.finished(block: 0, length: file.size)
+        tracker.completed(part: 0, length: file.size)
     }
 
     // MARK: - Put Block / Put Block List
@@ -83,7 +83,7 @@ public struct AzureBlobProvider: StorageProvider {
         let alreadyStored = await blocksAlreadyStored(file, plan: plan)
         blockListStore.begin(blobURL: publicURL, plan: plan, storedIndexes: alreadyStored)
         let doneBytes = alreadyStored.reduce(Int64(0)) { $0 + plan.length(ofBlock: $1) }
-        let tracker = AzureUploadProgress(alreadyDone: doneBytes, report: progress)
+        let tracker = PartProgress(alreadyDone: doneBytes, report: progress)
         let missing = (0..<plan.blockCount).filter { !alreadyStored.contains($0) }
 
         // The whole file's MD5 (for the commit) is read beside the blocks, never before them.
@@ -108,7 +108,7 @@ public struct AzureBlobProvider: StorageProvider {
     }
 
     private func putBlock(_ index: Int, of file: UploadSource, plan: AzureBlockPlan,
-                          tracker: AzureUploadProgress) async throws {
+                          tracker: PartProgress) async throws {
         let offset = plan.offset(ofBlock: index)
         let length = plan.length(ofBlock: index)
         let url = target.blobURL(file.baseName, operation: [("comp", "block"), ("blockid", plan.blockID(index))])
@@ -120,10 +120,10 @@ public struct AzureBlobProvider: StorageProvider {
         }
         let operation = "Put Block \(index + 1) of \(plan.blockCount)"
         _ = try await sendRetryingDamagedBodies(request, operation: operation, blobName: file.baseName) { sent in
-            tracker.sent(sent, ofBlock: index, length: length)
+            tracker.sent(sent, part: index, length: length)
         }
         blockListStore.stored(blockIndex: index)
-        tracker.finished(block: index, length: length)
+        tracker.completed(part: index, length: length)
     }
 
     private func commit(_ file: UploadSource, plan: AzureBlockPlan, fileMD5: [UInt8]?) async throws {

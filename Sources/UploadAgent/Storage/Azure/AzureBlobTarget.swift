@@ -40,14 +40,14 @@ struct AzureBlobTarget: Sendable, Equatable {
 
     /// `<endpoint>/<container>/<blob>` without the SAS: safe for messages and saved state.
     func publicBlobURL(_ blobName: String) -> String {
-        "\(endpoint)/\(AzurePercentEncoding.encodePathSegment(container))/"
-            + AzurePercentEncoding.encodePathSegment(blobName)
+        "\(endpoint)/\(PercentEncoding.encode(container))/"
+            + PercentEncoding.encode(blobName)
     }
 
     /// The blob URL with the SAS and any operation parameters (`comp=block&blockid=…`),
     /// which Azure accepts in any order next to the SAS.
     func blobURL(_ blobName: String, operation: [(name: String, value: String)] = []) -> String {
-        var query = operation.map { "\($0.name)=\(AzurePercentEncoding.encodePathSegment($0.value))" }
+        var query = operation.map { "\($0.name)=\(PercentEncoding.encode($0.value))" }
         query.append(signature.query)
         return publicBlobURL(blobName) + "?" + query.joined(separator: "&")
     }

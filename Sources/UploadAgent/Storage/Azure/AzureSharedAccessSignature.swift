@@ -14,18 +14,12 @@ struct AzureSharedAccessSignature: Sendable, Equatable {
 
     /// The decoded value of a SAS parameter (`se`, `st`, `sig`, …).
     func parameter(_ name: String) -> String? {
-        for pair in query.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            if parts.first.map(String.init) == name {
-                return parts.count > 1 ? AzurePercentEncoding.decodeQueryValue(String(parts[1])) : ""
-            }
-        }
-        return nil
+        URLQuery.parameters(query: query)[name]
     }
 
     /// When the SAS stops working (`se`, seconds since 1970), nil when absent or unreadable.
     var expiry: Double? {
-        parameter("se").flatMap(AzureSASTime.parse)
+        parameter("se").flatMap(RFC3339.parseISO8601)
     }
 
     /// `text` with every trace of this SAS's signature removed: `sig=` values of any URL,
@@ -36,7 +30,7 @@ struct AzureSharedAccessSignature: Sendable, Equatable {
         for pair in query.split(separator: "&") where pair.hasPrefix("sig=") {
             let raw = String(pair.dropFirst(4))
             secrets.append(raw)
-            secrets.append(AzurePercentEncoding.decodeQueryValue(raw))
+            secrets.append(PercentEncoding.decode(raw, plusAsSpace: true))
         }
         for secret in secrets where secret.count >= 4 {
             result = result.replacing(secret, with: "REDACTED")

@@ -37,8 +37,8 @@ struct AWSRequestURL: Sendable, Equatable {
         guard !query.isEmpty else { return "" }
         let pairs = query.split(separator: "&", omittingEmptySubsequences: true).map { item -> (String, String) in
             let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = AWSURIEncoding.encode(AWSURIEncoding.decode(parts[0]))
-            let value = parts.count > 1 ? AWSURIEncoding.encode(AWSURIEncoding.decode(parts[1])) : ""
+            let name = PercentEncoding.encode(PercentEncoding.decode(parts[0]))
+            let value = parts.count > 1 ? PercentEncoding.encode(PercentEncoding.decode(parts[1])) : ""
             return (name, value)
         }
         return pairs.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }

@@ -52,7 +52,7 @@ struct S3MultipartUploader: Sendable {
     private func uploadParts(from initial: S3MultipartState,
                              progress: @escaping @Sendable (Int64) -> Void) async throws -> S3MultipartState {
         let done = initial.completedParts.keys.reduce(Int64(0)) { $0 + plan.range(ofPart: $1).length }
-        let tracker = S3ProgressTracker(alreadyCompleted: done, report: progress)
+        let tracker = PartProgress(alreadyDone: done, report: progress)
         let recorder = S3MultipartStateRecorder(initial, didChange: stateDidChange)
         var remaining = (1...plan.partCount).filter { initial.completedParts[$0] == nil }.makeIterator()
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -75,7 +75,7 @@ struct S3MultipartUploader: Sendable {
     }
 
     private func uploadPart(_ number: Int, uploadId: String,
-                            tracker: S3ProgressTracker) async throws -> (etag: String, sha256: String?) {
+                            tracker: PartProgress) async throws -> (etag: String, sha256: String?) {
         let (offset, length) = plan.range(ofPart: number)
         var headers: [(name: String, value: String)] = []
         var sha256: String?
@@ -89,11 +89,11 @@ struct S3MultipartUploader: Sendable {
             operation, method: "PUT", key: key,
             query: [("partNumber", String(number)), ("uploadId", uploadId)],
             headers: headers, body: .file(path: file.path, offset: offset, length: length),
-            progress: { tracker.partSent(number, bytes: $0) })
+            progress: { tracker.sent($0, part: number, length: length) })
         guard let etag = response.header("etag"), !etag.isEmpty else {
             throw UploadFailure("S3 \(operation) failed: the reply has no ETag")
         }
-        tracker.partCompleted(number, length: length)
+        tracker.completed(part: number, length: length)
         return (etag, sha256)
     }
 

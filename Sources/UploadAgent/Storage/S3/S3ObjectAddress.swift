@@ -11,22 +11,22 @@ struct S3ObjectAddress: Sendable, Equatable {
     init(bucket: String, region: String, endpoint: String?) {
         if let endpoint {
             origin = String(endpoint.reversed().drop(while: { $0 == "/" }).reversed())
-            bucketPath = "/" + AWSURIEncoding.encode(bucket)
+            bucketPath = "/" + PercentEncoding.encode(bucket)
         } else if Self.isVirtualHostable(bucket) {
             origin = "https://\(bucket).s3.\(region).amazonaws.com"
             bucketPath = ""
         } else {
             origin = "https://s3.\(region).amazonaws.com"
-            bucketPath = "/" + AWSURIEncoding.encode(bucket)
+            bucketPath = "/" + PercentEncoding.encode(bucket)
         }
     }
 
     /// The URL of `key` with `query` items (a nil value sends the bare name, as in `?uploads`).
     func url(key: String, query: [(name: String, value: String?)] = []) -> String {
-        var url = origin + bucketPath + "/" + AWSURIEncoding.encode(key, keepSlash: true)
+        var url = origin + bucketPath + "/" + PercentEncoding.encode(key, keepSlash: true)
         if !query.isEmpty {
             url += "?" + query.map { item in
-                AWSURIEncoding.encode(item.name) + (item.value.map { "=" + AWSURIEncoding.encode($0) } ?? "")
+                PercentEncoding.encode(item.name) + (item.value.map { "=" + PercentEncoding.encode($0) } ?? "")
             }.joined(separator: "&")
         }
         return url

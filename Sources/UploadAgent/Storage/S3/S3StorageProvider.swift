@@ -67,9 +67,9 @@ public struct S3StorageProvider: StorageProvider {
                             try Digest.sha256.hash(file: file.path, length: file.size).base64String))
         }
         let body: HTTPRequest.Body = file.size == 0 ? .bytes([]) : .file(path: file.path, offset: 0, length: file.size)
-        let tracker = S3ProgressTracker(report: progress)
+        let tracker = PartProgress(report: progress)
         _ = try await client.send("PutObject", method: "PUT", key: key, headers: headers, body: body,
-                                  progress: { tracker.partSent(1, bytes: $0) })
-        tracker.partCompleted(1, length: file.size)
+                                  progress: { tracker.sent($0, part: 1, length: file.size) })
+        tracker.completed(part: 1, length: file.size)
     }
 }

@@ -1,28 +1,29 @@
-/// Percent-encoding for the pieces of a blob URL: blob names may hold spaces, `#`, `?` or
-/// non-ASCII letters, and SAS values arrive encoded (`se=2024-01-01T00%3A00%3A00Z`).
-enum AzurePercentEncoding {
-    /// Encodes every byte except RFC 3986 unreserved characters, so the result is one
-    /// path segment whatever the name holds.
-    static func encodePathSegment(_ text: String) -> String {
+/// Percent-encoding as RFC 3986 and AWS SigV4 define it: every byte except the
+/// unreserved `A-Z a-z 0-9 - . _ ~` becomes `%XX` (upper-case hex). One implementation for
+/// S3 object keys and canonical requests, Azure blob names and SAS values, and URL
+/// queries, so what is signed and what is sent can never disagree.
+public enum PercentEncoding {
+    /// Encodes `text` byte by byte (UTF-8); `keepSlash` keeps `/` for paths.
+    public static func encode(_ text: some StringProtocol, keepSlash: Bool = false) -> String {
         let hex = Array("0123456789ABCDEF".utf8)
         var out = [UInt8]()
+        out.reserveCapacity(text.utf8.count)
         for byte in text.utf8 {
-            if isUnreserved(byte) {
+            if isUnreserved(byte) || (keepSlash && byte == UInt8(ascii: "/")) {
                 out.append(byte)
             } else {
-                out.append(UInt8(ascii: "%"))
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0x0f)])
+                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0f)]]
             }
         }
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Decodes `%XX` escapes (and `+` as a space, as query strings use it); malformed
-    /// escapes are kept as they are.
-    static func decodeQueryValue(_ text: String) -> String {
+    /// Decodes `%XX` escapes; malformed escapes are kept as they are. `plusAsSpace` reads
+    /// `+` as a space, as HTML-form query strings write it (S3 keys keep `+`).
+    public static func decode(_ text: some StringProtocol, plusAsSpace: Bool = false) -> String {
         let bytes = Array(text.utf8)
         var out = [UInt8]()
+        out.reserveCapacity(bytes.count)
         var index = 0
         while index < bytes.count {
             let byte = bytes[index]
@@ -31,7 +32,7 @@ enum AzurePercentEncoding {
                 out.append(high << 4 | low)
                 index += 3
             } else {
-                out.append(byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
+                out.append(plusAsSpace && byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
                 index += 1
             }
         }

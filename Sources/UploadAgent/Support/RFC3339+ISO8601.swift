@@ -1,9 +1,8 @@
-/// The times inside a SAS (`se`, `st`) are ISO 8601 in UTC ("2024-05-01T12:00:00Z", also
-/// with minutes only, a fraction, an offset, or a bare date). Parsed here without a date
-/// library, so an expired SAS is recognised before a byte is sent.
-enum AzureSASTime {
+/// The looser ISO 8601 forms that SAS tokens and other signers write ("2024-05-01T12:00Z",
+/// a bare date, an offset without a colon): read the same way, without a date library.
+extension RFC3339 {
     /// Seconds since 1970-01-01T00:00:00Z, or nil when `text` is not such a time.
-    static func parse(_ text: String) -> Double? {
+    public static func parseISO8601(_ text: String) -> Double? {
         var chars = Array(text.utf8)
         while chars.first == UInt8(ascii: " ") { chars.removeFirst() }
         while chars.last == UInt8(ascii: " ") { chars.removeLast() }
@@ -64,18 +63,8 @@ enum AzureSASTime {
             }
             guard index == chars.count else { return nil }
         }
-        let days = daysFromCivil(year: year, month: month, day: day)
+        let days = Int(daysSinceEpoch(year: Int64(year), month: Int64(month), day: Int64(day)))
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
         return Double(seconds) + fraction
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
     }
 }
