@@ -43,10 +43,10 @@ from typing import Iterable, Optional
 from urllib.parse import parse_qs, urlsplit
 
 try:  # imported as part of the `servers` package
-    from .http_faults import (BodyReader, Fault, FaultScript, abort_connection, drain_body,
+    from .http_faults import (BackgroundServer, BodyReader, Fault, FaultScript, abort_connection, drain_body,
                               read_body)
 except ImportError:  # run as a script from this folder
-    from http_faults import (BodyReader, Fault, FaultScript, abort_connection, drain_body,
+    from http_faults import (BackgroundServer, BodyReader, Fault, FaultScript, abort_connection, drain_body,
                              read_body)
 
 
@@ -245,7 +245,7 @@ class _Server(ThreadingHTTPServer):
         super().__init__(address, _UploadHandler)
 
 
-class FaultServer:
+class FaultServer(BackgroundServer):
     """A running fault-injecting upload sink (see the module doc)."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, keep_bodies: bool = True,
@@ -264,38 +264,6 @@ class FaultServer:
         self._httpd = _Server((host, port), self)
         self._thread: Optional[threading.Thread] = None
 
-    # -- life cycle -----------------------------------------------------------------
-    @classmethod
-    def start(cls, **kwargs) -> "FaultServer":
-        server = cls(**kwargs)
-        server._thread = threading.Thread(target=server._httpd.serve_forever,
-                                          kwargs={"poll_interval": 0.05},
-                                          name=f"fault-server-{server.port}", daemon=True)
-        server._thread.start()
-        return server
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-
-    def __enter__(self) -> "FaultServer":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        return self._httpd.server_address[1]
-
-    @property
-    def host(self) -> str:
-        return self._httpd.server_address[0]
-
-    def url(self, path: str = "/") -> str:
-        if not path.startswith("/"):
-            path = "/" + path
-        return f"http://{self.host}:{self.port}{path}"
 
     # -- configuration --------------------------------------------------------------
     def set_script(self, faults: Iterable["Fault | dict | str"]) -> None:

@@ -55,9 +55,9 @@ from typing import Iterable, Optional
 from urllib.parse import parse_qs, quote, urlsplit
 
 try:  # imported as part of the `servers` package
-    from .http_faults import BodyReader, Fault, FaultScript, drain_body, read_body
+    from .http_faults import BackgroundServer, BodyReader, Fault, FaultScript, drain_body, read_body
 except ImportError:  # run as a script from this folder
-    from http_faults import BodyReader, Fault, FaultScript, drain_body, read_body
+    from http_faults import BackgroundServer, BodyReader, Fault, FaultScript, drain_body, read_body
 
 #: every chunk but the last must be a multiple of this
 CHUNK_GRANULARITY = 256 * 1024
@@ -416,7 +416,7 @@ class _Server(ThreadingHTTPServer):
         super().__init__(address, _GCSHandler)
 
 
-class GCSResumableServer:
+class GCSResumableServer(BackgroundServer):
     """A running GCS resumable-upload endpoint (see the module doc)."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, verbose: bool = False,
@@ -430,31 +430,6 @@ class GCSResumableServer:
         self._httpd = _Server((host, port), self)
         self._thread: Optional[threading.Thread] = None
 
-    @classmethod
-    def start(cls, **kwargs) -> "GCSResumableServer":
-        server = cls(**kwargs)
-        server._thread = threading.Thread(target=server._httpd.serve_forever,
-                                          kwargs={"poll_interval": 0.05},
-                                          name=f"gcs-server-{server.port}", daemon=True)
-        server._thread.start()
-        return server
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-
-    def __enter__(self) -> "GCSResumableServer":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        return self._httpd.server_address[1]
-
-    def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self.port}{path if path.startswith('/') else '/' + path}"
 
     # -- sessions -----------------------------------------------------------------------
     def create_session(self, name: str = "object.bin", bucket: str = "bucket",

@@ -326,3 +326,43 @@ def drain_body(reader: BodyReader, connection: socket.socket, quiet_seconds: flo
         except OSError:
             pass
     return drained
+
+
+class BackgroundServer:
+    """Start/stop, context manager and address of a test server whose `_httpd` serves in
+    a daemon thread; shared by the fault and GCS servers."""
+
+    thread_name = "test-server"
+
+    @classmethod
+    def start(cls, **kwargs):
+        server = cls(**kwargs)
+        server._thread = threading.Thread(target=server._httpd.serve_forever,
+                                          kwargs={"poll_interval": 0.05},
+                                          name=f"{cls.thread_name}-{server.port}", daemon=True)
+        server._thread.start()
+        return server
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        return self._httpd.server_address[1]
+
+    @property
+    def host(self) -> str:
+        return self._httpd.server_address[0]
+
+    def url(self, path: str = "/") -> str:
+        if not path.startswith("/"):
+            path = "/" + path
+        return f"http://{self.host}:{self.port}{path}"
+
