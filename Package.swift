@@ -39,7 +39,7 @@ let package = Package(
         ),
         .testTarget(
             name: "UploadAgentTests",
-            dependencies: ["UploadAgent"],
+            dependencies: ["UploadAgent", .product(name: "Logging", package: "swift-log")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
     ]

@@ -17,7 +17,8 @@ public final class Agent: Sendable {
 
     /// Runs until SIGTERM/SIGINT; returns the exit code.
     public func run() async -> Int32 {
-        let sink = LogSink(path: config.logFile, maxMegabytes: config.logFileSize, keep: config.logFileCount)
+        let sink = LogSink(path: config.logFile, maxMegabytes: config.logFileSize, keep: config.logFileCount,
+                           maxAgeDays: config.logFileMaxAge)
         let logger = Logger(label: "file-upload-agent") { _ in
             AgentLogHandler(level: AgentLogHandler.level(config.logLevel), sink: sink)
         }

@@ -4,17 +4,20 @@ import Glibc
 #endif
 
 /// Where log lines go: stderr with journald's `<N>` priority prefixes (systemd reads
-/// them), and optionally `logFile`, rotated by size, keeping `logFileCount` old files.
+/// them), and optionally `logFile`, rotated by size, keeping `logFileCount` old files and
+/// none older than `logFileMaxAge` days.
 public final class LogSink: Sendable {
     private let path: String?
     private let maxBytes: Int64
     private let keep: Int
+    private let maxAgeSeconds: Double
     private let file = Mutex<(fd: Int32, size: Int64)>((-1, 0))
 
-    public init(path: String?, maxMegabytes: Int, keep: Int) {
+    public init(path: String?, maxMegabytes: Int, keep: Int, maxAgeDays: Int = 0, maxBytes: Int64? = nil) {
         self.path = path.flatMap { $0.isEmpty ? nil : $0 }
-        maxBytes = Int64(max(1, maxMegabytes)) * 1_048_576
+        self.maxBytes = maxBytes ?? Int64(max(1, maxMegabytes)) * 1_048_576
         self.keep = max(1, keep)
+        maxAgeSeconds = Double(max(0, maxAgeDays)) * 86_400
         if let path = self.path {
             StatusFileWriter.makeParentDirectory(of: path)
             file.withLock { $0 = Self.open(path) }
@@ -40,11 +43,23 @@ public final class LogSink: Sendable {
                 }
                 rename(path, "\(path).1")
                 unlink("\(path).\(keep + 1)")
+                removeExpired(path)
                 state = Self.open(path)
             }
             guard state.fd >= 0 else { return }
             _ = bytes.withUnsafeBytes { Glibc.write(state.fd, $0.baseAddress, $0.count) }
             state.size += Int64(bytes.count)
+        }
+    }
+
+    /// Deletes rotated files last written more than `logFileMaxAge` days ago (0: keep all).
+    private func removeExpired(_ path: String) {
+        guard maxAgeSeconds > 0 else { return }
+        let now = systemWallClock()
+        for index in 1...keep {
+            var info = stat()
+            let rotated = "\(path).\(index)"
+            if stat(rotated, &info) == 0, now - Double(info.st_mtim.tv_sec) > maxAgeSeconds { unlink(rotated) }
         }
     }
 }
