@@ -176,15 +176,16 @@ def test_server_offering_only_tls_1_1_is_refused(tmp_path, https_server, upload_
         pytest.skip(f"cannot offer TLS <= 1.1 on this machine: {reason}")
     source = tmp_path / "old.bin"
     make_file(source, 256 * 1024, seed=9)
-    # The refusal is a TLS connect error, which the agent retries like any failed connect:
-    # one attempt keeps this short.
     run = run_upload(source, {"https.url": server.url("/old.bin")},
-                     config={"serverCert": str(upload_pki.ca_cert), "retryAttempts": 1})
+                     config={"serverCert": str(upload_pki.ca_cert)})
     assert run.returncode == 1, run.stderr
-    assert re.search(r"protocol version|unsupported protocol|wrong version", run.stderr, re.I), run.stderr
+    assert re.search(r"protocol version|unsupported protocol", run.stderr, re.I) and "TLS 1.2" in run.stderr, \
+        run.stderr
     assert server.requests == []
     handshakes = server.handshakes
     assert handshakes and not any(h.ok for h in handshakes), handshakes
+    assert len(handshakes) == 1 and run.elapsed < 5, \
+        f"a version refusal cannot heal, yet it was tried {len(handshakes)} times in {run.elapsed:.1f}s"
 
 
 def test_upload_cert_without_upload_key_is_a_config_error(tmp_path, agent, upload_pki, run_upload):

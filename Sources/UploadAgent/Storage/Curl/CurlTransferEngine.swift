@@ -225,6 +225,8 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
         switch code {
         case CURLE_OPERATION_TIMEDOUT:
             return TransferError(.timeout, message)
+        case CURLE_SSL_CONNECT_ERROR where TLSVersionRefusal.matches(text):
+            return TransferError(.fatal, "\(text): \(TLSVersionRefusal.explanation) (\(RedactedURL.describe(transfer.request.url)))")
         case CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT, CURLE_PEER_FAILED_VERIFICATION,
              CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CERTPROBLEM, CURLE_READ_ERROR, CURLE_ABORTED_BY_CALLBACK:
             return TransferError(.fatal, message)
