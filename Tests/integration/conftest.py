@@ -12,4 +12,5 @@ pytest_plugins = [
     "support.azure_fixtures",
     "support.s3_fixtures",
     "support.net_fixtures",
+    "support.generic_fixtures",
 ]

@@ -5,7 +5,7 @@ public enum SingleUpload {
     public static func transferSettings(_ config: AgentConfig) -> TransferSettings {
         var settings = TransferSettings()
         settings.connectTimeout = config.connectTimeout
-        settings.lowSpeedTime = Int(config.stallTimeout.rounded(.up))
+        settings.stallTimeout = config.stallTimeout
         settings.extraCAFile = config.serverCert.isEmpty ? nil : config.serverCert
         settings.clientCertificate = config.uploadCert.isEmpty ? nil : config.uploadCert
         settings.clientKey = config.uploadKey.isEmpty ? nil : config.uploadKey

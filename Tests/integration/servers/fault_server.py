@@ -248,6 +248,9 @@ class _Server(ThreadingHTTPServer):
 class FaultServer(BackgroundServer):
     """A running fault-injecting upload sink (see the module doc)."""
 
+    #: the socket server class; a subclass may put TLS in front (tls_upload_server.py)
+    server_class = _Server
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0, keep_bodies: bool = True,
                  idle_timeout: Optional[float] = None, idle_status: int = 404,
                  success_status: Optional[int] = None, verbose: bool = False) -> None:
@@ -261,7 +264,7 @@ class FaultServer(BackgroundServer):
         self._objects: dict[str, StoredObject] = {}
         self._required_headers: list[tuple[str, re.Pattern]] = []
         self._script = FaultScript()
-        self._httpd = _Server((host, port), self)
+        self._httpd = self.server_class((host, port), self)
         self._thread: Optional[threading.Thread] = None
 
 

@@ -16,6 +16,10 @@ final class CurlTransfer: @unchecked Sendable {
     let cancelled = Atomic<Bool>(false)
     /// The shared rate cap, when one is set; touched on the engine thread only.
     var budget: BandwidthBudget?
+    /// Notices when no byte moved for `stallTimeout`; engine thread only.
+    var stallDetector: StallDetector?
+    /// Set when the engine gave the transfer up as stalled: seconds nothing moved.
+    private(set) var stalledFor: Double?
 
     var easy: UnsafeMutableRawPointer?
     var headerList: UnsafeMutablePointer<curl_slist>?
@@ -71,6 +75,8 @@ final class CurlTransfer: @unchecked Sendable {
         if isCancelled { return Int(CURL_READFUNC_ABORT) }
         var wanted = Int(min(Int64(capacity), remaining))
         guard wanted > 0 else { return 0 }
+        // libcurl wants more, so the last piece left; a pause for the cap is ours, not a stall.
+        stallDetector?.recordActivity(now: monotonicSeconds())
         if let budget {
             wanted = budget.allowance(wanted)
             if wanted == 0 {
@@ -112,6 +118,7 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     func receiveHeader(_ line: String) {
+        stallDetector?.recordActivity(now: monotonicSeconds())
         if line.hasPrefix("HTTP/") {
             // A new response (after 100 Continue or a redirect): forget the earlier headers.
             responseHeaders = [:]
@@ -129,12 +136,20 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     /// Returns false to abort the transfer.
-    func reportProgress(uploaded: Int64) -> Bool {
+    func reportProgress(uploaded: Int64, downloaded: Int64) -> Bool {
         if isCancelled { return false }
+        stallDetector?.observe(bytesMoved: uploaded + downloaded, now: monotonicSeconds())
         if uploaded != lastReported {
             lastReported = uploaded
             progress(uploaded)
         }
+        return true
+    }
+
+    /// True (once) when nothing moved for the stall timeout; the engine then ends the transfer.
+    func checkStalled(now: Double) -> Bool {
+        guard stalledFor == nil, let idle = stallDetector?.stalledFor(now: now) else { return false }
+        stalledFor = idle
         return true
     }
 

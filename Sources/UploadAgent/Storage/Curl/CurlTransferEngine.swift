@@ -64,6 +64,10 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
             for (easy, transfer) in active where transfer.isCancelled {
                 complete(easy, transfer, code: CURLE_ABORTED_BY_CALLBACK)
             }
+            let now = monotonicSeconds()
+            for (easy, transfer) in active where transfer.checkStalled(now: now) {
+                complete(easy, transfer, code: CURLE_OPERATION_TIMEDOUT)
+            }
             if let budget {
                 for transfer in budget.takeResumable() where transfer.easy != nil && !transfer.isCancelled {
                     curl_easy_pause(transfer.easy, CURLPAUSE_CONT)
@@ -96,6 +100,8 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
             guard let easy = curl_easy_init() else { throw TransferError(.fatal, "libcurl could not create a handle") }
             transfer.easy = easy
             transfer.budget = budget
+            transfer.stallDetector = StallDetector(limit: settings.stallTimeout,
+                                                    connectAllowance: settings.connectTimeout, now: monotonicSeconds())
             try configure(easy, for: transfer)
             active[easy] = transfer
             curl_multi_add_handle(multi, easy)
@@ -133,8 +139,6 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
         check(ccurl_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
         check(ccurl_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1))
         check(ccurl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(settings.connectTimeout * 1000)))
-        check(ccurl_setopt_long(easy, CURLOPT_LOW_SPEED_LIMIT, settings.lowSpeedLimit))
-        check(ccurl_setopt_long(easy, CURLOPT_LOW_SPEED_TIME, settings.lowSpeedTime))
         check(ccurl_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1))
         check(ccurl_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2))
         check(ccurl_setopt_long(easy, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2))
@@ -198,9 +202,9 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
         })
         check(ccurl_setopt_long(easy, CURLOPT_NOPROGRESS, 0))
         check(ccurl_setopt_pointer(easy, CURLOPT_XFERINFODATA, context))
-        check(ccurl_setopt_xferinfo_callback(easy) { context, _, _, _, uploaded in
+        check(ccurl_setopt_xferinfo_callback(easy) { context, _, downloaded, _, uploaded in
             let transfer = Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue()
-            return transfer.reportProgress(uploaded: Int64(uploaded)) ? 0 : 1
+            return transfer.reportProgress(uploaded: Int64(uploaded), downloaded: Int64(downloaded)) ? 0 : 1
         })
         if failed != CURLE_OK {
             throw TransferError(.fatal, "libcurl rejected an option: \(String(cString: curl_easy_strerror(failed)))")
@@ -211,12 +215,18 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
     private static func error(for code: CURLcode, _ transfer: CurlTransfer) -> TransferError {
         if transfer.isCancelled { return TransferError(.cancelled, "upload cancelled") }
         if let readFailure = transfer.readFailure { return TransferError(.fatal, readFailure) }
+        if let idle = transfer.stalledFor {
+            let seconds = (idle * 10).rounded() / 10
+            return TransferError(.timeout, "stalled: no data moved for \(seconds)s (stallTimeout) (\(RedactedURL.describe(transfer.request.url)))")
+        }
         let detail = transfer.errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         let text = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
         let message = "\(text) (\(RedactedURL.describe(transfer.request.url)))"
         switch code {
         case CURLE_OPERATION_TIMEDOUT:
             return TransferError(.timeout, message)
+        case CURLE_SSL_CONNECT_ERROR where TLSVersionRefusal.matches(text):
+            return TransferError(.fatal, "\(text): \(TLSVersionRefusal.explanation) (\(RedactedURL.describe(transfer.request.url)))")
         case CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT, CURLE_PEER_FAILED_VERIFICATION,
              CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CERTPROBLEM, CURLE_READ_ERROR, CURLE_ABORTED_BY_CALLBACK:
             return TransferError(.fatal, message)

@@ -2,11 +2,10 @@
 public struct TransferSettings: Sendable {
     /// Seconds to wait for a TCP + TLS connection.
     public var connectTimeout: Double = 30
-    /// The stall detector: a transfer slower than `lowSpeedLimit` bytes/s for
-    /// `lowSpeedTime` seconds is aborted and retried. No total timeout, so a big file over
-    /// a slow link is never killed at an arbitrary deadline.
-    public var lowSpeedLimit: Int = 1
-    public var lowSpeedTime: Int = 60
+    /// The stall detector (`stallTimeout`): a transfer that moved no byte for this many
+    /// seconds is aborted and retried. No total timeout, so a big file over a slow link is
+    /// never killed at an arbitrary deadline.
+    public var stallTimeout: Double = 60
     /// A PEM file trusted in addition to the system's CAs (`serverCert`).
     public var extraCAFile: String?
     /// Client certificate and key for uploads (`uploadCert`, `uploadKey`).
