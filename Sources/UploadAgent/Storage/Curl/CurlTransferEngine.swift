@@ -138,6 +138,9 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
         check(ccurl_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0))
         check(ccurl_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
         check(ccurl_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1))
+        // 256 KiB reads instead of libcurl's 64 KiB: a quarter of the system calls per
+        // gigabyte, for 192 KiB more per running transfer.
+        check(ccurl_setopt_long(easy, CURLOPT_UPLOAD_BUFFERSIZE, 256 * 1024))
         check(ccurl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(settings.connectTimeout * 1000)))
         check(ccurl_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1))
         check(ccurl_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2))
