@@ -1,7 +1,6 @@
 """The process contract: --version, config errors (exit 2 naming the key), SIGTERM."""
 import re
 import signal
-import subprocess
 import time
 
 import pytest

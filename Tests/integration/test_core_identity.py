@@ -1,7 +1,7 @@
 """PROTOCOL §1: without a configured deviceId the agent asks the local edge for its identity."""
 import json
 
-from support.core_flow import expect_ok, trigger
+from support.core_flow import expect_ok
 from support.core_fixtures import make_file
 from support.net import holds_for, wait_until
 
@@ -36,7 +36,6 @@ def test_identity_from_edge_thing_response(cloud, agent, files_dir):
     (outbox,) = trigger_for(cloud, "acme:gateway-7", "ident")
     assert outbox.json["topic"] == "acme/gateway-7/things/live/messages/request"
     assert outbox.json["headers"]["reply-to"] == "command/t9"
-    mark = cloud.mark()
     stale = cloud.send("deactivate", {}, thing="edge:device")
     assert holds_for(lambda: not cloud.responses(stale), 0.7), "answered a command for another thing"
     assert not cloud.events(registration_for("edge/device"), 0)

@@ -163,7 +163,7 @@ def test_client_certificate_is_presented_and_required(tmp_path, https_server, up
     run = run_upload(source, {"https.url": server.url("/mtls/without.bin")},
                      config={**trusted, "retryAttempts": 2})
     assert run.returncode == 1, run.stderr
-    assert f"failed: " in run.stderr and server.url("/mtls/without.bin") in run.stderr, run.stderr
+    assert "failed: " in run.stderr and server.url("/mtls/without.bin") in run.stderr, run.stderr
     assert server.stored("/mtls/without.bin") is None and server.uploads() == server.uploads("/mtls/with.bin")
     refused = server.handshakes[before:]
     assert refused and not any(h.ok for h in refused), refused

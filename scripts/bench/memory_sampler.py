@@ -9,7 +9,6 @@ and libraries, not page cache), sampled every 50 ms.
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
 
 

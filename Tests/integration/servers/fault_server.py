@@ -38,15 +38,15 @@ import re
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Iterable, Optional
 from urllib.parse import parse_qs, urlsplit
 
 try:  # imported as part of the `servers` package
-    from .http_faults import (BackgroundServer, BodyReader, Fault, FaultScript, abort_connection, drain_body,
+    from .http_faults import (BackgroundServer, OwnedHTTPServer, BodyReader, Fault, FaultScript, drain_body,
                               read_body)
 except ImportError:  # run as a script from this folder
-    from http_faults import (BackgroundServer, BodyReader, Fault, FaultScript, abort_connection, drain_body,
+    from http_faults import (BackgroundServer, OwnedHTTPServer, BodyReader, Fault, FaultScript, drain_body,
                              read_body)
 
 
@@ -235,14 +235,8 @@ class _UploadHandler(BaseHTTPRequestHandler):
         self._reply(204 if removed else 404)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    allow_reuse_address = True
-
-    def __init__(self, address, owner: "FaultServer") -> None:
-        self.owner = owner
-        super().__init__(address, _UploadHandler)
+class _Server(OwnedHTTPServer):
+    handler_class = _UploadHandler
 
 
 class FaultServer(BackgroundServer):
@@ -393,16 +387,13 @@ def main(argv: Optional[list[str]] = None) -> int:
                                verbose=not args.quiet)
     server.set_script(json.loads(args.script))
     print(f"fault_server listening on {server.url('/')}", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+
+    def report() -> None:
         for r in server.requests:
             print(json.dumps({"method": r.method, "target": r.target, "outcome": r.outcome,
                               "status": r.status, "bytes": r.bytes_received, "sha256": r.sha256}))
+
+    server.serve_until_interrupted(report)
     return 0
 
 

@@ -33,9 +33,14 @@ import socket
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Optional
 from urllib.parse import urlsplit
+
+try:  # imported as part of the `servers` package
+    from .http_faults import BackgroundServer, OwnedHTTPServer
+except ImportError:  # run as a script
+    from http_faults import BackgroundServer, OwnedHTTPServer
 
 ALLOWED_HOSTS = ("127.0.0.1", "localhost")
 HOP_BY_HOP = {"proxy-connection", "proxy-authorization", "connection", "keep-alive", "te",
@@ -216,18 +221,14 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             upstream.close()
 
 
-class _ProxyServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    allow_reuse_address = True
-
-    def __init__(self, address, owner: "ForwardProxy") -> None:
-        self.owner = owner
-        super().__init__(address, _ProxyHandler)
+class _ProxyServer(OwnedHTTPServer):
+    handler_class = _ProxyHandler
 
 
-class ForwardProxy:
+class ForwardProxy(BackgroundServer):
     """A running forward proxy (see the module doc)."""
+
+    thread_name = "forward-proxy"
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, verbose: bool = False) -> None:
         self.verbose = verbose
@@ -236,31 +237,8 @@ class ForwardProxy:
         self._httpd = _ProxyServer((host, port), self)
         self._thread: Optional[threading.Thread] = None
 
-    @classmethod
-    def start(cls, **kwargs) -> "ForwardProxy":
-        proxy = cls(**kwargs)
-        proxy._thread = threading.Thread(target=proxy._httpd.serve_forever,
-                                         kwargs={"poll_interval": 0.05},
-                                         name=f"forward-proxy-{proxy.port}", daemon=True)
-        proxy._thread.start()
-        return proxy
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-
-    def __enter__(self) -> "ForwardProxy":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
     @property
-    def port(self) -> int:
-        return self._httpd.server_address[1]
-
-    @property
-    def url(self) -> str:
+    def url(self) -> str:  # the proxy's own address, as `proxy` / `http_proxy` want it
         return f"http://127.0.0.1:{self.port}"
 
     @property
@@ -282,13 +260,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     args = parser.parse_args(argv)
     proxy = ForwardProxy.start(host=args.host, port=args.port, verbose=not args.quiet)
     print(f"forward_proxy listening on {proxy.url}", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        proxy.stop()
+    proxy.serve_until_interrupted()
     return 0
 
 

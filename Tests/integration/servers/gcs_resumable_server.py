@@ -50,14 +50,14 @@ import secrets
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Iterable, Optional
 from urllib.parse import parse_qs, quote, urlsplit
 
 try:  # imported as part of the `servers` package
-    from .http_faults import BackgroundServer, BodyReader, Fault, FaultScript, drain_body, read_body
+    from .http_faults import BackgroundServer, OwnedHTTPServer, BodyReader, Fault, FaultScript, drain_body, read_body
 except ImportError:  # run as a script from this folder
-    from http_faults import BackgroundServer, BodyReader, Fault, FaultScript, drain_body, read_body
+    from http_faults import BackgroundServer, OwnedHTTPServer, BodyReader, Fault, FaultScript, drain_body, read_body
 
 #: every chunk but the last must be a multiple of this
 CHUNK_GRANULARITY = 256 * 1024
@@ -406,14 +406,8 @@ def _parse_range(header: Optional[str], length: Optional[int], chunked: bool):
     return start, end, total_value, False
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    allow_reuse_address = True
-
-    def __init__(self, address, owner: "GCSResumableServer") -> None:
-        self.owner = owner
-        super().__init__(address, _GCSHandler)
+class _Server(OwnedHTTPServer):
+    handler_class = _GCSHandler
 
 
 class GCSResumableServer(BackgroundServer):
@@ -572,13 +566,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     for session in args.session:
         print("session:", server.create_session(session_id=session), flush=True)
         print("session:", server.url(f"/upload?upload_id={session}&uploadType=resumable"), flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    server.serve_until_interrupted()
     return 0
 
 

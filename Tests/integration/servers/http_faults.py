@@ -20,6 +20,7 @@ import os
 import socket
 import struct
 import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import time
 from collections import deque
 from typing import Callable, Iterable, Optional
@@ -328,6 +329,20 @@ def drain_body(reader: BodyReader, connection: socket.socket, quiet_seconds: flo
     return drained
 
 
+class OwnedHTTPServer(ThreadingHTTPServer):
+    """A threaded HTTP server that knows the test-server object it serves (`owner`), so
+    handlers reach its records and script as `self.server.owner`."""
+
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+    handler_class: type = BaseHTTPRequestHandler
+
+    def __init__(self, address, owner) -> None:
+        self.owner = owner
+        super().__init__(address, self.handler_class)
+
+
 class BackgroundServer:
     """Start/stop, context manager and address of a test server whose `_httpd` serves in
     a daemon thread; shared by the fault and GCS servers."""
@@ -365,4 +380,16 @@ class BackgroundServer:
         if not path.startswith("/"):
             path = "/" + path
         return f"http://{self.host}:{self.port}{path}"
+
+    def serve_until_interrupted(self, on_stop=None) -> None:
+        """For the standalone modes: serve until Ctrl-C, then stop (and report)."""
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stop()
+            if on_stop:
+                on_stop()
 

@@ -188,15 +188,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     server = TlsUploadServer.start(context=context, host=args.host, port=args.port,
                                    verbose=not args.quiet)
     print(f"tls_upload_server listening on {server.url('/')}", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-        for handshake in server.handshakes:
-            print(dataclasses.asdict(handshake))
+    server.serve_until_interrupted(lambda: [print(dataclasses.asdict(h)) for h in server.handshakes])
     return 0
 
 

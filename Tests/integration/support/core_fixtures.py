@@ -6,7 +6,6 @@ fixtures in one module means one way to start things and one way to clean them u
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import pytest
