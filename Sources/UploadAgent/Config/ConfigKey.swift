@@ -38,7 +38,7 @@ public struct ConfigKey: Sendable {
         duration("connectTimeout", \.connectTimeout), duration("stallTimeout", \.stallTimeout),
         ConfigKey(name: "maxBandwidth", isBoolean: false) { config, value throws(ConfigError) in
             let text: String
-            if case .number(let n) = value { text = String(Int64(n)) } else { text = try string("maxBandwidth", value) }
+            if case .number = value { text = value.plainText } else { text = try string("maxBandwidth", value) }
             guard let rate = ByteRate.parse(text) else {
                 throw ConfigError("maxBandwidth", "'\(text)' is not a rate such as \"2MB\" (per second) or 0")
             }
@@ -90,6 +90,9 @@ public struct ConfigKey: Sendable {
             let text = try string(name, value)
             guard let seconds = GoDuration.parse(text) else {
                 throw ConfigError(name, "'\(text)' is not a duration such as \"10h\", \"1.5s\" or \"300ms\"")
+            }
+            guard seconds.isFinite, abs(seconds) <= GoDuration.longest else {
+                throw ConfigError(name, "'\(text)' is longer than ten years")
             }
             config[keyPath: path] = seconds
         }

@@ -1,6 +1,10 @@
 /// Durations written as Go writes them ("10h", "1.5s", "300ms", "1h30m"), the form
 /// Kanto's configs use, so existing configs keep working.
 public enum GoDuration {
+    /// The longest duration a config may hold (ten years): beyond it arithmetic on
+    /// timestamps and libcurl's millisecond options would overflow.
+    public static let longest: Double = 315_360_000
+
     /// Seconds, or nil when the text is not a Go duration.
     public static func parse(_ text: String) -> Double? {
         var rest = Substring(text.trimmingCharacters(in: " "))

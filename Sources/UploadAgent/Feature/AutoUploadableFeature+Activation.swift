@@ -57,8 +57,10 @@ extension AutoUploadableFeature {
     func windowClosed(_ generation: Int) {
         guard generation == scheduleGeneration else { return }
         logger.info("activation window closed")
+        window = nil
         nextRunAt = nil
         schedule = nil
+        publishAutoUpload()
         writeStatus()
     }
 

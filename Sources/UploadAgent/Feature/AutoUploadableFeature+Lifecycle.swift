@@ -39,10 +39,19 @@ extension AutoUploadableFeature {
         while !fileTasks.isEmpty && environment.clock() < deadline {
             try? await Task.sleep(for: .milliseconds(100))
         }
+        let stopping = Array(fileTasks.values)
         for id in uploadOrder {
             logger.warning("upload \(id) cancelled: the agent is stopping")
             finish(id, state: .canceled, message: "the agent stopped before the upload finished")
         }
         writeStatus()
+        // Let the cancelled uploads clean up on the server (S3 aborts its multipart
+        // upload), but never hold the stop for longer than `cleanupTimeout`.
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { for task in stopping { await task.value } }
+            group.addTask { try? await Task.sleep(for: .seconds(Self.cleanupTimeout)) }
+            await group.next()
+            group.cancelAll()
+        }
     }
 }

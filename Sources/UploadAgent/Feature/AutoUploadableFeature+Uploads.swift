@@ -75,6 +75,12 @@ extension AutoUploadableFeature {
         } catch {
             throw .badRequest("\(error)")
         }
+        // The size now, not at trigger time: a log may have grown while the backend
+        // fetched credentials, and every byte present at start should go.
+        guard let currentSize = FileCheck.regularFileSize(upload.files[index].path) else {
+            throw .failed("\(upload.files[index].path) is no longer a regular file that can be read")
+        }
+        upload.files[index].size = currentSize
         let file = upload.files[index]
         upload.files[index].state = .uploading
         upload.files[index].provider = type(of: provider).name
@@ -140,7 +146,9 @@ extension AutoUploadableFeature {
             upload.files[index].transferred = upload.files[index].size
             logger.info("upload \(fileId) of \(path) succeeded")
             if config.delete {
-                if unlink(path) == 0 {
+                if FileCheck.regularFileSize(path) != upload.files[index].size {
+                    logger.warning("kept \(path) although 'delete' is on: it changed while it was uploaded")
+                } else if unlink(path) == 0 {
                     logger.info("deleted \(path) after its upload succeeded")
                 } else {
                     logger.warning("could not delete \(path) after its upload: \(String(cString: strerror(errno)))")

@@ -36,10 +36,13 @@ public actor AutoUploadableFeature {
 
     /// Messages that could not be published while disconnected: the latest `lastUpload`
     /// of each upload and the outbox requests, sent after reconnecting. Bounded.
-    var unsentLastUpload: [String: JSONValue] = [:]
+    var unsentLastUpload: [String: (sequence: Int, value: JSONValue)] = [:]
+    var unsentSequence = 0
     var unsentRequests: [JSONValue] = []
     static let maxUnsent = 100
     static let maxRecent = 20
+    /// How long a stop waits for cancelled uploads to clean up on the server.
+    static let cleanupTimeout: Double = 10
 
     public init(config: AgentConfig, environment: FeatureEnvironment) {
         self.config = config
@@ -95,7 +98,10 @@ public actor AutoUploadableFeature {
         for request in requests { publishRequest(request) }
         let pending = unsentLastUpload
         unsentLastUpload = [:]
-        for (id, value) in pending.sorted(by: { $0.key < $1.key }) { publishLastUpload(id, value) }
+        // In the order they happened: `lastUpload` is one property, the newest must land last.
+        for (id, entry) in pending.sorted(by: { $0.value.sequence < $1.value.sequence }) {
+            publishLastUpload(id, entry.value)
+        }
     }
 
     func receiveIdentity(_ payload: [UInt8]) {
@@ -144,7 +150,7 @@ public actor AutoUploadableFeature {
     }
 
     func perform(_ operation: Operation) -> OperationError? {
-        guard accepting else { return .failed("the agent is stopping", status: 503) }
+        guard accepting else { return .failed("the agent is stopping") }
         do throws(OperationError) {
             switch operation {
             case .trigger(let id, let options): try trigger(correlationId: id, options: options)
@@ -166,16 +172,14 @@ public actor AutoUploadableFeature {
     }
 
     func publishLastUpload(_ parentId: String, _ value: JSONValue) {
-        guard let identity, connected else {
-            unsentLastUpload[parentId] = value
-            trimUnsent()
-            return
+        if let identity, connected {
+            let envelope = DittoMessages(thing: identity.thing, featureId: config.featureId)
+                .propertyUpdate("lastUpload", value: value)
+            if environment.publisher.publish(topic: "e", payload: envelope.serialized()) { return }
         }
-        let envelope = DittoMessages(thing: identity.thing, featureId: config.featureId).propertyUpdate("lastUpload", value: value)
-        if !environment.publisher.publish(topic: "e", payload: envelope.serialized()) {
-            unsentLastUpload[parentId] = value
-            trimUnsent()
-        }
+        unsentSequence += 1
+        unsentLastUpload[parentId] = (unsentSequence, value)
+        trimUnsent()
     }
 
     func publishRequest(_ envelope: JSONValue) {
@@ -187,8 +191,9 @@ public actor AutoUploadableFeature {
 
     private func trimUnsent() {
         if unsentRequests.count > Self.maxUnsent { unsentRequests.removeFirst(unsentRequests.count - Self.maxUnsent) }
-        while unsentLastUpload.count > Self.maxUnsent, let key = unsentLastUpload.keys.sorted().first {
-            unsentLastUpload[key] = nil
+        while unsentLastUpload.count > Self.maxUnsent,
+              let oldest = unsentLastUpload.min(by: { $0.value.sequence < $1.value.sequence })?.key {
+            unsentLastUpload[oldest] = nil
         }
     }
 

@@ -27,6 +27,11 @@ public struct FileSelector: Sendable {
             }
             return try matches(requested)
         case .scoped:
+            // fnmatch lets `*` match `..`, so `/var/log/*/../../etc/passwd` would pass the
+            // pattern check while naming a file outside the scope.
+            guard !requested.split(separator: "/").contains("..") else {
+                throw .badRequest("'upload.files' '\(requested)' is not permitted: '..' may not be used in scoped mode")
+            }
             guard !configuredGlob.isEmpty else {
                 throw .badRequest("'upload.files' '\(requested)' is not permitted: mode is scoped and no 'files' are configured")
             }

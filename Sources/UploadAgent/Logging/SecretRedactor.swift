@@ -22,10 +22,10 @@ public enum SecretRedactor {
 
     /// Replaces the value after each case-insensitive occurrence of `marker` with `***`.
     static func redactValues(after marker: String, in text: String, stopAtSpace: Bool = true) -> String {
-        let lowerText = Array(text.lowercased().utf8)
         let original = Array(text.utf8)
-        guard lowerText.count == original.count else { return text }  // non-ASCII case mapping changed lengths
-        let needle = Array(marker.lowercased().utf8)
+        // ASCII-only lower-casing keeps byte offsets aligned whatever else the text holds.
+        let lowerText = original.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
+        let needle = Array(marker.utf8).map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
         var out: [UInt8] = []
         var index = 0
         while index < original.count {

@@ -65,7 +65,7 @@ public struct CommandParser: Sendable {
                 let statusCode: String
                 switch object["statusCode"] {
                 case nil, .null?: statusCode = ""
-                case .number(let n)?: statusCode = n == n.rounded() ? String(Int64(n)) : String(n)
+                case .number(let n)?: statusCode = JSONValue.number(n).plainText
                 case .string(let s)?: statusCode = s
                 case let other?: throw OperationError.badRequest("invalid 'cancel' parameters: 'statusCode' must be a number or a string, not \(other.typeName)")
                 }
@@ -132,12 +132,17 @@ public struct CommandParser: Sendable {
         switch value {
         case nil, .null?: return nil
         case .number(let n)?:
-            guard n.isFinite, n >= 0 else { throw .badRequest("invalid 'activate' parameters: '\(field)' is not a time") }
-            return n > Self.millisecondThreshold ? n / 1000 : n
+            let seconds = n > Self.millisecondThreshold ? n / 1000 : n
+            guard n.isFinite, n >= 0, seconds <= RFC3339.latest else {
+                throw .badRequest("invalid 'activate' parameters: '\(field)' is not a time")
+            }
+            return seconds
         case .string(let s)?:
             if s.isEmpty { return nil }
             if let seconds = RFC3339.parse(s) { return seconds }
-            if let n = Double(s), n >= 0 { return n > Self.millisecondThreshold ? n / 1000 : n }
+            if let n = Double(s), n.isFinite, n >= 0, (n > Self.millisecondThreshold ? n / 1000 : n) <= RFC3339.latest {
+                return n > Self.millisecondThreshold ? n / 1000 : n
+            }
             throw .badRequest("invalid 'activate' parameters: '\(field)' is not a time: '\(s)'")
         case let other?:
             throw .badRequest("invalid 'activate' parameters: '\(field)' must be a time, not \(other.typeName)")

@@ -90,6 +90,13 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByDictionaryLiteral,
 }
 
 extension JSONValue {
+    /// A number as a person writes it: whole numbers without ".0"; huge, fractional or
+    /// non-finite values as Swift prints them (never a trapping Int64 conversion).
+    public var plainText: String {
+        guard case .number(let n) = self else { return "" }
+        return n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n)
+    }
+
     /// A string map from an object whose values are strings, numbers or booleans
     /// (backends send `"force": true` as often as `"force": "true"`); nil otherwise.
     public var stringMap: [String: String]? {
@@ -99,7 +106,7 @@ extension JSONValue {
             switch value {
             case .string(let s): result[key] = s
             case .bool(let b): result[key] = b ? "true" : "false"
-            case .number(let n): result[key] = n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n)
+            case .number(let n): result[key] = JSONValue.number(n).plainText
             case .null: continue
             default: return nil
             }

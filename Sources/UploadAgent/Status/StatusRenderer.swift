@@ -44,7 +44,7 @@ public enum StatusRenderer {
     static func describe(_ upload: JSONValue, withBar: Bool) -> [String] {
         let id = upload["correlationId"]?.stringValue ?? "?"
         let state = upload["state"]?.stringValue ?? "?"
-        let progress = Int(upload["progress"]?.numberValue ?? 0)
+        let progress = wholeNumber(upload["progress"]) ?? 0
         var head = "  \(pad(id, 28)) \(pad(state, 9))"
         head += withBar ? " \(bar(progress)) \(progress)%" : " \(upload["endTime"]?.stringValue ?? "")"
         if let message = upload["message"]?.stringValue, !message.isEmpty { head += "  \(message)" }
@@ -56,7 +56,7 @@ public enum StatusRenderer {
                 var text = "    \(pad(file["correlationId"]?.stringValue ?? "?", 26)) \(pad(file["state"]?.stringValue ?? "?", 9))"
                 text += " \(bytes(done))/\(bytes(size))"
                 if let provider = file["provider"]?.stringValue { text += " via \(provider)" }
-                let attempts = Int(file["attempts"]?.numberValue ?? 0)
+                let attempts = wholeNumber(file["attempts"]) ?? 0
                 if attempts > 1 { text += ", attempt \(attempts)" }
                 text += "  \(file["path"]?.stringValue ?? "")"
                 lines.append(text)
@@ -72,7 +72,7 @@ public enum StatusRenderer {
 
     static func bytes(_ value: Double) -> String {
         let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var amount = value
+        var amount = value.isFinite ? value : 0
         var unit = 0
         while amount >= 1024 && unit < units.count - 1 {
             amount /= 1024
@@ -86,6 +86,13 @@ public enum StatusRenderer {
     }
 
     static func number(_ value: JSONValue?) -> String {
-        value?.numberValue.map { String(Int($0)) } ?? "?"
+        wholeNumber(value).map(String.init) ?? "?"
+    }
+
+    /// A number from the document as an Int, or nil when it is absent or out of range
+    /// (the file may have been edited or corrupted: showing it must never trap).
+    static func wholeNumber(_ value: JSONValue?) -> Int? {
+        guard let number = value?.numberValue, number.isFinite, abs(number) < 1e15 else { return nil }
+        return Int(number)
     }
 }

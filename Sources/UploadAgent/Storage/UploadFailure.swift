@@ -4,7 +4,9 @@
 public struct UploadFailure: Error, Sendable, CustomStringConvertible {
     public var message: String
 
-    public init(_ message: String) { self.message = message }
+    /// The message is scrubbed here, once for every path: a server's error body quoted in
+    /// it may echo a signature or token back.
+    public init(_ message: String) { self.message = SecretRedactor.redact(message) }
 
     public var description: String { message }
 }

@@ -10,7 +10,7 @@ public enum ByteRate {
             "": 1, "b": 1, "k": 1e3, "kb": 1e3, "m": 1e6, "mb": 1e6, "g": 1e9, "gb": 1e9,
             "kib": 1024, "mib": 1_048_576, "gib": 1_073_741_824,
         ]
-        guard let multiplier = multipliers[unit] else { return nil }
+        guard let multiplier = multipliers[unit], value.isFinite, value * multiplier < 9e18 else { return nil }
         return Int64(value * multiplier)
     }
 }

@@ -2,9 +2,14 @@
 /// from seconds since the epoch, without a calendar library: parsing here runs on
 /// untrusted input, so it is strict and cannot trap.
 public enum RFC3339 {
-    /// Formats as `2006-01-02T15:04:05Z` (UTC, whole seconds).
+    /// The last second of the year 9999: RFC 3339 has four-digit years.
+    public static let latest: Double = 253_402_300_799
+
+    /// Formats as `2006-01-02T15:04:05Z` (UTC, whole seconds). Times outside the years
+    /// 0000–9999 (or not finite) are clamped, so no input can make this trap.
     public static func format(_ epochSeconds: Double) -> String {
-        let seconds = Int64(epochSeconds.rounded(.down))
+        let bounded = epochSeconds.isFinite ? min(max(epochSeconds, -62_167_219_200), latest) : (epochSeconds > 0 ? latest : 0)
+        let seconds = Int64(bounded.rounded(.down))
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = civilDate(daysSinceEpoch: days)

@@ -23,7 +23,13 @@ final class CurlTransfer: @unchecked Sendable {
 
     var easy: UnsafeMutableRawPointer?
     var headerList: UnsafeMutablePointer<curl_slist>?
-    var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    /// libcurl writes its error text here for as long as the handle lives, so it is
+    /// memory we own, not a Swift array that could move.
+    let errorBuffer: UnsafeMutablePointer<CChar> = {
+        let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        buffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        return buffer
+    }()
 
     // Body source state.
     private var fileDescriptor: Int32 = -1
@@ -48,6 +54,7 @@ final class CurlTransfer: @unchecked Sendable {
         if fileDescriptor >= 0 { close(fileDescriptor) }
         if let headerList { curl_slist_free_all(headerList) }
         if let easy { curl_easy_cleanup(easy) }
+        errorBuffer.deallocate()
     }
 
     func cancel() { cancelled.store(true, ordering: .relaxed) }

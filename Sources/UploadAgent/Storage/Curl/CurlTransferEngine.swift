@@ -25,14 +25,22 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
         self.settings = settings
         budget = settings.maxBandwidth > 0 ? BandwidthBudget(bytesPerSecond: settings.maxBandwidth) : nil
         multi = curl_multi_init()
-        ccurl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 16)
+        // No per-host limit: parts are already bounded by maxConcurrentUploads × parts in
+        // flight, and a transfer queued inside libcurl would look stalled to our detector.
+        ccurl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 0)
         thread = DedicatedThread { [self] in runLoop() }
     }
 
     /// Stops the engine thread; transfers still running fail as cancelled.
     public func shutdown() {
-        guard running.exchange(false, ordering: .relaxed) else { return }
-        curl_multi_wakeup(multi)
+        // Flipped under the `incoming` lock: a `send` that sees the engine running may
+        // still wake the multi handle, one that comes later fails at once.
+        let wasRunning = incoming.withLock { _ in
+            let was = running.exchange(false, ordering: .relaxed)
+            if was { curl_multi_wakeup(multi) }
+            return was
+        }
+        guard wasRunning else { return }
         thread?.join()
     }
 
@@ -44,12 +52,19 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
                 let transfer = CurlTransfer(request: request, progress: progress, continuation: continuation)
                 box.withLock { $0 = transfer }
                 if Task.isCancelled { transfer.cancel() }
-                incoming.withLock { $0.append(transfer) }
-                curl_multi_wakeup(multi)
+                let accepted = incoming.withLock { list in
+                    guard running.load(ordering: .relaxed) else { return false }
+                    list.append(transfer)
+                    curl_multi_wakeup(multi)
+                    return true
+                }
+                if !accepted { transfer.finish(.failure(TransferError(.cancelled, "the agent is stopping"))) }
             }
         } onCancel: {
             box.withLock { $0?.cancel() }
-            curl_multi_wakeup(multi)
+            incoming.withLock { _ in
+                if running.load(ordering: .relaxed) { curl_multi_wakeup(multi) }
+            }
         }
     }
 
@@ -83,8 +98,11 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
             let waitMilliseconds: Int32 = active.isEmpty ? 60_000 : (budget?.paused.isEmpty == false ? 5 : 250)
             curl_multi_poll(multi, nil, 0, waitMilliseconds, nil)
         }
-        for (easy, transfer) in active { complete(easy, transfer, code: CURLE_ABORTED_BY_CALLBACK) }
-        for transfer in incoming.withLock({ $0 }) {
+        for (easy, transfer) in active {
+            transfer.cancel()  // reported as cancelled, not as a failure
+            complete(easy, transfer, code: CURLE_ABORTED_BY_CALLBACK)
+        }
+        for transfer in incoming.withLock({ list in defer { list = [] }; return list }) {
             transfer.finish(.failure(TransferError(.cancelled, "the agent is stopping")))
         }
         curl_multi_cleanup(multi)
@@ -156,9 +174,7 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
         if let limit = request.maxSendBytesPerSecond, limit > 0 {
             check(ccurl_setopt_off(easy, CURLOPT_MAX_SEND_SPEED_LARGE, curl_off_t(limit)))
         }
-        transfer.errorBuffer.withUnsafeMutableBufferPointer { buffer in
-            check(ccurl_setopt_pointer(easy, CURLOPT_ERRORBUFFER, buffer.baseAddress))
-        }
+        check(ccurl_setopt_pointer(easy, CURLOPT_ERRORBUFFER, transfer.errorBuffer))
 
         let method = request.method.uppercased()
         let hasBody = request.body != .none || method == "PUT" || method == "POST"
@@ -222,7 +238,7 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
             let seconds = (idle * 10).rounded() / 10
             return TransferError(.timeout, "stalled: no data moved for \(seconds)s (stallTimeout) (\(RedactedURL.describe(transfer.request.url)))")
         }
-        let detail = transfer.errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        let detail = String(cString: transfer.errorBuffer)
         let text = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
         let message = "\(text) (\(RedactedURL.describe(transfer.request.url)))"
         switch code {

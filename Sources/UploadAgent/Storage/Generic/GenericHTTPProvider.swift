@@ -73,7 +73,7 @@ public struct GenericHTTPProvider: StorageProvider {
         let response: HTTPResponse
         do {
             response = try await context.transport.send(request, progress: progress)
-        } catch let error as TransferError {
+        } catch let error as TransferError where error.kind != .cancelled {
             throw UploadFailure("upload of \(file.path) to \(RedactedURL.describe(url)) failed: \(error.message)")
         }
         guard response.isSuccess else {

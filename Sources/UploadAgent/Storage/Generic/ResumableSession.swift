@@ -54,7 +54,7 @@ struct ResumableSession: Sendable {
                     progress(total)
                     return
                 case 308 where Self.persistedEnd(response) > chunkStart:
-                    offset = Self.persistedEnd(response)
+                    offset = try Self.checkedPersisted(Self.persistedEnd(response), total: total, url: url)
                     failures = 0
                     continue
                 case 308:
@@ -93,7 +93,7 @@ struct ResumableSession: Sendable {
         }
         switch response.status {
         case 200, 201: return total
-        case 308: return Self.persistedEnd(response)
+        case 308: return try Self.checkedPersisted(Self.persistedEnd(response), total: total, url: url)
         case 404, 410:
             throw UploadFailure("the resumable upload session is gone (HTTP \(response.status) from \(RedactedURL.describe(url))): ask the backend for a new upload URL")
         default:
@@ -104,7 +104,18 @@ struct ResumableSession: Sendable {
     /// The first byte the server does not have, from a 308's `Range: bytes=0-N`.
     static func persistedEnd(_ response: HTTPResponse) -> Int64 {
         guard let range = response.header("range"), let dash = range.lastIndex(of: "-"),
-              let last = Int64(range[range.index(after: dash)...].trimmingCharacters(in: " ")) else { return 0 }
+              let last = Int64(range[range.index(after: dash)...].trimmingCharacters(in: " ")),
+              last >= 0, last < Int64.max else { return 0 }
         return last + 1
+    }
+
+    /// The server's claim, refused when it says it has more than the file holds: that is
+    /// a broken or foreign session, and taking it at its word would report a success
+    /// (and delete the file) without sending a byte.
+    static func checkedPersisted(_ persisted: Int64, total: Int64, url: String) throws(UploadFailure) -> Int64 {
+        guard persisted <= total else {
+            throw UploadFailure("the resumable session at \(RedactedURL.describe(url)) claims \(persisted) bytes of a \(total)-byte file")
+        }
+        return persisted
     }
 }
