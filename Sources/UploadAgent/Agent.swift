@@ -1,3 +1,4 @@
+import Dispatch
 import Logging
 import Synchronization
 #if canImport(Glibc)
@@ -59,12 +60,14 @@ public final class Agent: Sendable {
             logger.notice("received signal \(signal): stopping")
             eventInput.finish()
         }
-        let watchdog = Task {
-            guard let interval = notifier.watchdogInterval else { return }
-            while !Task.isCancelled {
-                notifier.notify("WATCHDOG=1")
-                try? await Task.sleep(for: .seconds(interval))
-            }
+        // A dispatch timer, not a task: the pings must go on even if the cooperative pool
+        // is busy, or systemd would kill a working agent.
+        let watchdog = notifier.watchdogInterval.map { interval in
+            let timer = DispatchSource.makeTimerSource(queue: .global())
+            timer.schedule(deadline: .now(), repeating: interval)
+            timer.setEventHandler { notifier.notify("WATCHDOG=1") }
+            timer.resume()
+            return timer
         }
         logger.info("file-upload-agent \(AgentVersion.current) starting; broker \(RedactedURL.describe(config.broker))")
         connection.start()
@@ -82,7 +85,7 @@ public final class Agent: Sendable {
         await feature.shutdown()
         connection.stop()
         engine.shutdown()
-        watchdog.cancel()
+        watchdog?.cancel()
         statusWriter.flush()
         withExtendedLifetime(watcher) {}
         logger.info("stopped")

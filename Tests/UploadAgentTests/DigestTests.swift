@@ -14,3 +14,18 @@ import Testing
         #expect(mac.hexString == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
     }
 }
+
+@Suite struct DigestOffPoolTests {
+    @Test func hashOffPoolMatchesAndCancels() async throws {
+        let files = TemporaryFiles(["big.bin": 8 * 1024 * 1024])
+        defer { files.remove() }
+        let path = "\(files.directory)/big.bin"
+        let direct = try Digest.md5.hash(file: path, length: 8 * 1024 * 1024)
+        #expect(try await Digest.md5.hashOffPool(file: path, length: 8 * 1024 * 1024) == direct)
+        let task = Task { () async throws -> [UInt8] in
+            withUnsafeCurrentTask { $0?.cancel() }  // cancelled before the hashing starts: deterministic
+            return try await Digest.sha256.hashOffPool(file: path, length: 8 * 1024 * 1024)
+        }
+        await #expect(throws: CancellationError.self) { try await task.value }
+    }
+}

@@ -1,4 +1,6 @@
 import COpenSSL
+import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,7 +27,8 @@ public enum Digest: Sendable {
 
     /// The digest of `length` bytes of the file at `path` from `offset`, read in 64 KiB
     /// pieces so memory stays flat. Throws when the file is shorter or unreadable.
-    public func hash(file path: String, offset: Int64 = 0, length: Int64) throws(UploadFailure) -> [UInt8] {
+    public func hash(file path: String, offset: Int64 = 0, length: Int64,
+                     isCancelled: () -> Bool = { false }) throws(UploadFailure) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw UploadFailure("cannot read \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -34,6 +37,7 @@ public enum Digest: Sendable {
         var position = offset
         var remaining = length
         while remaining > 0 {
+            if isCancelled() { throw UploadFailure("hashing \(path) was cancelled") }
             let wanted = Int(min(Int64(buffer.count), remaining))
             let got = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, wanted, off_t(position)) }
             if got < 0 && errno == EINTR { continue }
@@ -44,6 +48,30 @@ public enum Digest: Sendable {
         }
         return context.finish()
     }
+
+    /// `hash(file:)` on a dispatch thread: hashing gigabytes blocks for seconds, and on a
+    /// two-core gateway that would stall Swift's cooperative pool (commands, cancels and
+    /// the systemd watchdog). Cancelling the task stops the reading.
+    public func hashOffPool(file path: String, offset: Int64 = 0, length: Int64) async throws -> [UInt8] {
+        let cancelled = Atomic<Bool>(false)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                Self.queue.async {
+                    do throws(UploadFailure) {
+                        continuation.resume(returning: try hash(file: path, offset: offset, length: length,
+                                                                isCancelled: { cancelled.load(ordering: .relaxed) }))
+                    } catch {
+                        continuation.resume(throwing: cancelled.load(ordering: .relaxed) ? CancellationError() : error)
+                    }
+                }
+            }
+        } onCancel: {
+            cancelled.store(true, ordering: .relaxed)
+        }
+    }
+
+    /// Its own queue, so blocking reads get threads of their own.
+    private static let queue = DispatchQueue(label: "file-digests", attributes: .concurrent)
 
     /// An incremental digest, for hashing bytes as they stream past.
     public final class Context: @unchecked Sendable {

@@ -67,7 +67,7 @@ public struct GenericHTTPProvider: StorageProvider {
             request.setHeader("Content-Disposition", "attachment; filename=\"\(file.baseName)\"")
         }
         if context.checksum {
-            request.setHeader("Content-MD5", try Digest.md5.hash(file: file.path, length: file.size).base64String)
+            request.setHeader("Content-MD5", try await Digest.md5.hashOffPool(file: file.path, length: file.size).base64String)
         }
         for (name, value) in headers { request.setHeader(name, value) }
         let response: HTTPResponse

@@ -80,8 +80,8 @@ struct S3MultipartUploader: Sendable {
         var headers: [(name: String, value: String)] = []
         var sha256: String?
         if checksum {
-            headers.append(("Content-MD5", try Digest.md5.hash(file: file.path, offset: offset, length: length).base64String))
-            sha256 = try Digest.sha256.hash(file: file.path, offset: offset, length: length).base64String
+            headers.append(("Content-MD5", try await Digest.md5.hashOffPool(file: file.path, offset: offset, length: length).base64String))
+            sha256 = try await Digest.sha256.hashOffPool(file: file.path, offset: offset, length: length).base64String
             headers.append(("x-amz-checksum-sha256", sha256!))
         }
         let operation = "UploadPart \(number)/\(plan.partCount)"

@@ -62,9 +62,9 @@ public struct S3StorageProvider: StorageProvider {
                            progress: @escaping @Sendable (Int64) -> Void) async throws {
         var headers: [(name: String, value: String)] = [("Content-Type", "application/octet-stream")]
         if context.checksum {
-            headers.append(("Content-MD5", try Digest.md5.hash(file: file.path, length: file.size).base64String))
+            headers.append(("Content-MD5", try await Digest.md5.hashOffPool(file: file.path, length: file.size).base64String))
             headers.append(("x-amz-checksum-sha256",
-                            try Digest.sha256.hash(file: file.path, length: file.size).base64String))
+                            try await Digest.sha256.hashOffPool(file: file.path, length: file.size).base64String))
         }
         let body: HTTPRequest.Body = file.size == 0 ? .bytes([]) : .file(path: file.path, offset: 0, length: file.size)
         let tracker = PartProgress(report: progress)
