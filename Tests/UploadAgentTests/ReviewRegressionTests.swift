@@ -91,3 +91,18 @@ import Testing
         #expect(harness.publisher.lastUploads().last?["correlationId"]?.stringValue == "aa-second")
     }
 }
+
+@Suite struct UnstartedUploadExpiryTests {
+    @Test func uploadsNeverStartedExpireOnTheNextTrigger() async {
+        let clock = ManualClock(now: 1_000_000)
+        let harness = FeatureHarness(clock: clock) { $0.singleUpload = true; $0.period = 60 }
+        defer { harness.files.remove() }
+        await harness.feature.handle(.connected)
+        await harness.command("trigger", #"{"correlationID":"ignored"}"#, requestId: "1")
+        clock.now += 3_601
+        await harness.command("trigger", #"{"correlationID":"next"}"#, requestId: "2")
+        #expect(harness.responseStatus("2") == 204)  // singleUpload no longer blocked
+        let expired = harness.publisher.lastUploads().first { $0["correlationId"]?.stringValue == "ignored" && $0["state"]?.stringValue == "FAILED" }
+        #expect(expired?["message"]?.stringValue?.contains("no 'start' arrived") == true)
+    }
+}

@@ -65,7 +65,8 @@ public enum ConfigLoader {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw ConfigError("", "cannot read config file '\(path)'")
+            let reason = FileCheck.exists(path) ? "permission denied or not a readable file" : "no such file"
+            throw ConfigError("", "cannot read config file '\(path)': \(reason)")
         }
         guard let document = JSONValue.parse(data) else {
             throw ConfigError("", "config file '\(path)' is not valid JSON")

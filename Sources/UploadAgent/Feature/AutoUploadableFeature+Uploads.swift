@@ -7,6 +7,7 @@ import Glibc
 extension AutoUploadableFeature {
     func trigger(correlationId: String?, options: [String: String]) throws(OperationError) {
         guard let identity else { throw .failed("device identity not known yet") }
+        expireUnstartedUploads()
         if config.singleUpload && !uploads.isEmpty && options["force"]?.lowercased() != "true" {
             throw .failed("another upload is running and 'singleUpload' is on (send options.force \"true\" to override)")
         }
@@ -36,6 +37,20 @@ extension AutoUploadableFeature {
             fileOptions["file.path"] = file.path
             publishRequest(messages.uploadRequest(correlationId: file.correlationId, options: fileOptions,
                                                   tenant: identity.tenant))
+        }
+    }
+
+    /// Ends uploads of which no file was ever started, once they waited longer than
+    /// `unstartedTimeout`: a backend that never answers a request must not make the
+    /// upload table grow with every periodic run, nor block `singleUpload` for ever.
+    func expireUnstartedUploads() {
+        let limit = max(config.period, Self.unstartedTimeout)
+        let now = environment.clock()
+        for id in uploadOrder {
+            guard let upload = uploads[id], upload.files.allSatisfy({ $0.state == .pending }),
+                  now - upload.startTime > limit else { continue }
+            logger.warning("upload \(id) expired: no 'start' arrived within \(GoDuration.format(limit))")
+            finish(id, state: .failed, message: "no 'start' arrived within \(GoDuration.format(limit))")
         }
     }
 

@@ -41,6 +41,8 @@ public actor AutoUploadableFeature {
     var unsentRequests: [JSONValue] = []
     static let maxUnsent = 100
     static let maxRecent = 20
+    /// How long a triggered upload may wait for its first `start` (at least `period`).
+    static let unstartedTimeout: Double = 3600
     /// How long a stop waits for cancelled uploads to clean up on the server.
     static let cleanupTimeout: Double = 10
 

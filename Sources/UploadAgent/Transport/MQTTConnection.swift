@@ -16,7 +16,7 @@ public final class MQTTConnection: MessagePublisher, @unchecked Sendable {
     private let handle: OpaquePointer
     private let running = Atomic<Bool>(true)
     private let connected = Atomic<Bool>(false)
-    private let state = Mutex<(lastError: String?, reconnects: Int)>((nil, 0))
+    private let state = Mutex<(lastError: String?, reconnects: Int, detail: String?)>((nil, 0, nil))
     private var thread: DedicatedThread?
     /// Set by the connect callback when the broker said no; network thread only.
     private var refused = false
@@ -52,6 +52,19 @@ public final class MQTTConnection: MessagePublisher, @unchecked Sendable {
         }
         mosquitto_disconnect_callback_set(handle) { _, context, code in
             MQTTConnection.from(context).connected.store(false, ordering: .relaxed)
+        }
+        mosquitto_subscribe_callback_set(handle) { _, context, _, count, granted in
+            // 0x80 in SUBACK: the broker's ACL refused the topic; the agent would be
+            // connected yet deaf, so say so where an operator looks.
+            guard let granted, (0..<Int(count)).contains(where: { granted[$0] == 0x80 }) else { return }
+            MQTTConnection.from(context).subscriptionRefused()
+        }
+        mosquitto_log_callback_set(handle) { _, context, level, text in
+            // libmosquitto's own error lines carry the detail (OpenSSL's reason for a TLS
+            // failure) that its return codes lack.
+            guard level == MOSQ_LOG_ERR, let text else { return }
+            let line = String(cString: text)
+            MQTTConnection.from(context).state.withLock { $0.detail = line }
         }
         mosquitto_message_callback_set(handle) { _, context, message in
             guard let message, let topicPointer = message.pointee.topic else { return }
@@ -109,10 +122,29 @@ public final class MQTTConnection: MessagePublisher, @unchecked Sendable {
             onEvent(.connectFailed(reason: reason))
             return
         }
-        for topic in subscriptions { mosquitto_subscribe(handle, nil, topic, 1) }
+        for topic in subscriptions {
+            let code = mosquitto_subscribe(handle, nil, topic, 1)
+            if code != MOSQ_ERR_SUCCESS.rawValue {
+                let reason = "cannot subscribe to \(topic): \(String(cString: mosquitto_strerror(code)))"
+                state.withLock { $0.lastError = reason }
+                onEvent(.connectFailed(reason: reason))
+            }
+        }
         connected.store(true, ordering: .relaxed)
         state.withLock { $0.lastError = nil }
         onEvent(.connected)
+    }
+
+    private func subscriptionRefused() {
+        let reason = "the broker refused the subscription to \(subscriptions.joined(separator: ", ")): commands cannot arrive (check the broker's ACL)"
+        state.withLock { $0.lastError = reason }
+        onEvent(.connectFailed(reason: reason))
+    }
+
+    /// A failure text with libmosquitto's own last error line, when it logged one.
+    private func withDetail(_ text: String) -> String {
+        guard let detail = state.withLock({ state in defer { state.detail = nil }; return state.detail }) else { return text }
+        return "\(text) (\(detail))"
     }
 
     private func runLoop() {
@@ -131,7 +163,7 @@ public final class MQTTConnection: MessagePublisher, @unchecked Sendable {
                 } else {
                     let reason = code == MOSQ_ERR_ERRNO.rawValue ? String(cString: strerror(errno))
                                                                  : String(cString: mosquitto_strerror(code))
-                    let message = "cannot connect to \(options.address.host):\(options.address.port): \(reason)"
+                    let message = withDetail("cannot connect to \(options.address.host):\(options.address.port): \(reason)")
                     state.withLock { $0.lastError = message }
                     onEvent(.connectFailed(reason: message))
                     pause(delay)
@@ -153,7 +185,8 @@ public final class MQTTConnection: MessagePublisher, @unchecked Sendable {
                 let keepRefusal = refused
                 refused = false
                 state.withLock {
-                    if !keepRefusal { $0.lastError = "connection lost: \(reason)" }
+                    if !keepRefusal { $0.lastError = "connection lost: \(reason)" + ($0.detail.map { " (\($0))" } ?? "") }
+                    $0.detail = nil
                     $0.reconnects += 1
                 }
                 if wasConnected {

@@ -78,7 +78,7 @@ struct FeatureHarness {
     let files: TemporaryFiles
 
     init(files: [String: Int] = ["a.log": 1000, "b.log": 3000], transport: ScriptedTransport = ScriptedTransport(),
-         configure: (inout AgentConfig) -> Void = { _ in }) {
+         clock: ManualClock? = nil, configure: (inout AgentConfig) -> Void = { _ in }) {
         self.files = TemporaryFiles(files)
         publisher = RecordingPublisher()
         self.transport = transport
@@ -87,10 +87,14 @@ struct FeatureHarness {
         config.tenantId = "t1"
         config.files = "\(self.files.directory)/*.log"
         configure(&config)
+        let wallClock: WallClock
+        if let clock { wallClock = { clock.now } } else { wallClock = systemWallClock }
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let environment = FeatureEnvironment(publisher: publisher, transport: transport, statusSink: { _ in },
-                                             connectionStatus: { ["connected": true] }, logger: logger)
+                                             connectionStatus: { ["connected": true] },
+                                             clock: wallClock,
+                                             logger: logger)
         feature = AutoUploadableFeature(config: config, environment: environment)
     }
 
@@ -110,5 +114,15 @@ struct FeatureHarness {
             try? await Task.sleep(for: .milliseconds(5))
         }
         return false
+    }
+}
+
+/// A wall clock the test moves by hand.
+final class ManualClock: @unchecked Sendable {
+    private let lock = Mutex<Double>(0)
+    init(now: Double) { lock.withLock { $0 = now } }
+    var now: Double {
+        get { lock.withLock { $0 } }
+        set { lock.withLock { $0 = newValue } }
     }
 }

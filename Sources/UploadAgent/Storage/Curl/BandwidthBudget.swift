@@ -35,6 +35,13 @@ final class BandwidthBudget {
         return paused
     }
 
+    /// How long until a paused transfer can go on (at least 1 ms, at most 250 ms).
+    func millisecondsUntilTokens(now: Double = monotonicSeconds()) -> Int32 {
+        refill(now)
+        let deficit = max(0, 1 - tokens)
+        return Int32(min(250, max(1, (deficit / bytesPerSecond * 1000).rounded(.up))))
+    }
+
     func forget(_ transfer: CurlTransfer) { paused.removeAll { $0 === transfer } }
 
     private func refill(_ now: Double) {

@@ -95,7 +95,8 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
                       let transfer = active[easy] else { continue }
                 complete(easy, transfer, code: message.pointee.data.result)
             }
-            let waitMilliseconds: Int32 = active.isEmpty ? 60_000 : (budget?.paused.isEmpty == false ? 5 : 250)
+            let waitMilliseconds: Int32 = active.isEmpty ? 60_000
+                : (budget.flatMap { $0.paused.isEmpty ? nil : $0.millisecondsUntilTokens() } ?? 250)
             curl_multi_poll(multi, nil, 0, waitMilliseconds, nil)
         }
         for (easy, transfer) in active {
@@ -157,8 +158,11 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
         check(ccurl_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
         check(ccurl_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1))
         // 256 KiB reads instead of libcurl's 64 KiB: a quarter of the system calls per
-        // gigabyte, for 192 KiB more per running transfer.
-        check(ccurl_setopt_long(easy, CURLOPT_UPLOAD_BUFFERSIZE, 256 * 1024))
+        // gigabyte, for 192 KiB more per running transfer. Under a tight per-upload cap a
+        // buffer takes at most ~8 s to drain, so the stall detector never mistakes the
+        // rate limiter's wait for a dead link.
+        let bufferSize = request.maxSendBytesPerSecond.map { min(256 * 1024, max(16 * 1024, Int($0) * 8)) } ?? 256 * 1024
+        check(ccurl_setopt_long(easy, CURLOPT_UPLOAD_BUFFERSIZE, bufferSize))
         check(ccurl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(settings.connectTimeout * 1000)))
         check(ccurl_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1))
         check(ccurl_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2))
