@@ -38,8 +38,8 @@ enum AzureBlockListXML {
             let afterOpen = rest[open.upperBound...]
             guard let close = afterOpen.firstRange(of: "</Block>") else { break }
             let block = String(afterOpen[afterOpen.startIndex..<close.lowerBound])
-            if let name = AzureStorageError.element("Name", in: block) {
-                let size = AzureStorageError.element("Size", in: block).flatMap { Int64($0) } ?? 0
+            if let name = XMLText.firstElement("Name", in: block) {
+                let size = XMLText.firstElement("Size", in: block).flatMap { Int64($0) } ?? 0
                 result.append(ListedBlock(id: name, size: size))
             }
             rest = afterOpen[close.upperBound...]

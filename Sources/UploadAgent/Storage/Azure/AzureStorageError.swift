@@ -19,11 +19,11 @@ struct AzureStorageError: Sendable, Equatable, CustomStringConvertible {
 
     init(response: HTTPResponse) {
         let body = response.bodyText
-        let code = Self.element("Code", in: body) ?? response.header("x-ms-error-code")
-        let fullMessage = Self.element("Message", in: body)
+        let code = XMLText.firstElement("Code", in: body) ?? response.header("x-ms-error-code")
+        let fullMessage = XMLText.firstElement("Message", in: body)
         let firstLine = fullMessage?.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).first.map(String.init)
         // The detail spans lines (Azure prints its string-to-sign); one line reads better.
-        var detail = Self.element("AuthenticationErrorDetail", in: body).map(Self.singleLine)
+        var detail = XMLText.firstElement("AuthenticationErrorDetail", in: body).map(Self.singleLine)
         if code == nil && fullMessage == nil && !body.isEmpty {
             // Not Azure's XML (a proxy, a load balancer): keep the start of what came back.
             detail = String(body.prefix(200))
@@ -46,20 +46,5 @@ struct AzureStorageError: Sendable, Equatable, CustomStringConvertible {
     /// `text` on one line: runs of line breaks become one space.
     static func singleLine(_ text: String) -> String {
         text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).joined(separator: " ")
-    }
-
-    /// The unescaped text of the first `<name>…</name>` in `xml`.
-    static func element(_ name: String, in xml: String) -> String? {
-        guard let open = xml.firstRange(of: "<\(name)>") else { return nil }
-        let rest = xml[open.upperBound...]
-        guard let close = rest.firstRange(of: "</\(name)>") else { return nil }
-        return unescape(String(rest[rest.startIndex..<close.lowerBound]))
-    }
-
-    static func unescape(_ text: String) -> String {
-        text.replacing("&lt;", with: "<").replacing("&gt;", with: ">")
-            .replacing("&quot;", with: "\"").replacing("&apos;", with: "'")
-            .replacing("&#xD;", with: "\r").replacing("&#xA;", with: "\n")
-            .replacing("&amp;", with: "&")
     }
 }

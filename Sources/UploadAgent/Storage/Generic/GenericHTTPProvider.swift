@@ -51,11 +51,7 @@ public struct GenericHTTPProvider: StorageProvider {
     public func upload(_ file: UploadSource, progress: @escaping @Sendable (Int64) -> Void) async throws {
         try PresignedURLExpiry.check(url, now: context.now())
         if let chunkSize = resumableChunkSize {
-            var sessionHeaders = headers
-            if contentDisposition {
-                sessionHeaders.append(("Content-Disposition", "attachment; filename=\"\(file.baseName)\""))
-            }
-            let session = ResumableSession(url: url, headers: sessionHeaders, chunkSize: chunkSize,
+            let session = ResumableSession(url: url, headers: requestHeaders(for: file), chunkSize: chunkSize,
                                            maxSendBytesPerSecond: maxBandwidth, context: context)
             try await session.upload(file, progress: progress)
             return
@@ -63,13 +59,10 @@ public struct GenericHTTPProvider: StorageProvider {
         var request = HTTPRequest(method: method, url: url,
                                   body: .file(path: file.path, offset: 0, length: file.size),
                                   maxSendBytesPerSecond: maxBandwidth)
-        if contentDisposition {
-            request.setHeader("Content-Disposition", "attachment; filename=\"\(file.baseName)\"")
-        }
         if context.checksum {
             request.setHeader("Content-MD5", try await Digest.md5.hashOffPool(file: file.path, length: file.size).base64String)
         }
-        for (name, value) in headers { request.setHeader(name, value) }
+        for (name, value) in requestHeaders(for: file) { request.setHeader(name, value) }
         let response: HTTPResponse
         do {
             response = try await context.transport.send(request, progress: progress)
@@ -80,6 +73,13 @@ public struct GenericHTTPProvider: StorageProvider {
             throw UploadFailure(Self.describeFailure(response, url: url))
         }
         progress(file.size)
+    }
+
+    /// The headers every request of this upload carries: ours first, then the backend's
+    /// `https.header.*`, which may override anything.
+    func requestHeaders(for file: UploadSource) -> [(name: String, value: String)] {
+        let disposition = contentDisposition ? [("Content-Disposition", "attachment; filename=\"\(file.baseName)\"")] : []
+        return disposition + headers
     }
 
     /// "HTTP 403 from https://host/path: <start of the body>": what a person needs to act.

@@ -9,8 +9,8 @@ struct S3ErrorResponse: Sendable, Equatable {
     init(_ response: HTTPResponse) {
         status = response.status
         let text = response.bodyText
-        code = S3XML.firstValue(of: "Code", in: text)
-        message = S3XML.firstValue(of: "Message", in: text)
+        code = XMLText.firstElement("Code", in: text)
+        message = XMLText.firstElement("Message", in: text)
     }
 
     /// True when a 200 reply carries an error, which CompleteMultipartUpload may do.

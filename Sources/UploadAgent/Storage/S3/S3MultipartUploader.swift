@@ -42,7 +42,7 @@ struct S3MultipartUploader: Sendable {
         if checksum { headers.append(("x-amz-checksum-algorithm", "SHA256")) }
         let response = try await client.send("CreateMultipartUpload", method: "POST", key: key,
                                              query: [("uploads", nil)], headers: headers)
-        guard let uploadId = S3XML.firstValue(of: "UploadId", in: response.bodyText), !uploadId.isEmpty else {
+        guard let uploadId = XMLText.firstElement("UploadId", in: response.bodyText), !uploadId.isEmpty else {
             throw UploadFailure("S3 CreateMultipartUpload failed: the reply has no UploadId")
         }
         return S3MultipartState(uploadId: uploadId, bucket: bucket, key: key, fileSize: file.size,
