@@ -25,7 +25,7 @@ public final class Agent: Sendable {
         }
         for key in unknownConfigKeys { logger.warning("config key '\(key)' is not known and was ignored") }
 
-        let engine = CurlTransferEngine(settings: SingleUpload.transferSettings(config))
+        let engine = CurlTransferEngine(settings: TransferSettings(config: config))
         let statusWriter = StatusFileWriter(path: config.statusFile) { problem in
             logger.error("status file: \(problem)")
         }

@@ -38,7 +38,7 @@ struct UploadCommand: AsyncParsableCommand {
         }
         if let provider { options["storage.provider"] = provider }
 
-        let engine = CurlTransferEngine(settings: SingleUpload.transferSettings(agentConfig))
+        let engine = CurlTransferEngine(settings: TransferSettings(config: agentConfig))
         let task = Task { [options, agentConfig, file] in
             try await SingleUpload.run(
                 path: file, options: options, config: agentConfig, engine: engine,

@@ -71,17 +71,13 @@ extension AutoUploadableFeature {
         guard upload.files[index].state == .pending else {
             throw .failed("upload '\(fileId)' already started")
         }
-        let policy = RetryPolicy(maxAttempts: config.retryAttempts)
-        let onRetry: @Sendable (Int, String) -> Void = { [weak self] attempt, reason in
-            Task { await self?.fileRetrying(fileId, attempt: attempt, reason: reason) }
-        }
-        var context = ProviderContext(
-            transport: RetryingTransport(base: environment.transport, policy: policy, onRetry: onRetry,
-                                         sleep: environment.sleep),
-            checksum: config.checksum, deviceId: identity?.thing.description ?? config.deviceId,
-            now: environment.clock, directTransport: environment.transport, retryPolicy: policy,
-            sleep: environment.sleep)
-        context.onRetry = onRetry
+        let context = ProviderContext(
+            config: config, network: environment.transport,
+            deviceId: identity?.thing.description ?? config.deviceId, now: environment.clock,
+            sleep: environment.sleep,
+            onRetry: { [weak self] attempt, reason in
+                Task { await self?.fileRetrying(fileId, attempt: attempt, reason: reason) }
+            })
         let provider: any StorageProvider
         do {
             provider = try StorageProviders.make(options: options, context: context)

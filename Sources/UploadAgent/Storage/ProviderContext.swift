@@ -30,4 +30,18 @@ public struct ProviderContext: Sendable {
         self.retryPolicy = retryPolicy
         self.sleep = sleep
     }
+
+    /// The context of one upload as the agent runs it: `network` wrapped in the
+    /// configured retries (both for single requests and for self-recovering protocols),
+    /// with `onRetry` told of every new attempt.
+    public init(config: AgentConfig, network: any HTTPTransport, deviceId: String,
+                now: @escaping @Sendable () -> Double,
+                sleep: @escaping @Sendable (Double) async throws -> Void = { try await Task.sleep(for: .seconds($0)) },
+                onRetry: @escaping @Sendable (_ attempt: Int, _ reason: String) -> Void) {
+        let policy = RetryPolicy(maxAttempts: config.retryAttempts)
+        self.init(transport: RetryingTransport(base: network, policy: policy, onRetry: onRetry, sleep: sleep),
+                  checksum: config.checksum, deviceId: deviceId, now: now,
+                  directTransport: network, retryPolicy: policy, sleep: sleep)
+        self.onRetry = onRetry
+    }
 }

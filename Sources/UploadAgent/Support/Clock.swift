@@ -11,3 +11,11 @@ public let systemWallClock: WallClock = {
     clock_gettime(CLOCK_REALTIME, &now)
     return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
 }
+
+/// Seconds on the monotonic clock: for intervals (rate limits, stalls, throttling), which
+/// must not jump when the wall clock is set.
+func monotonicSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}

@@ -32,9 +32,3 @@ final class ProgressRelay: Sendable {
         if let send { forward(send) }
     }
 }
-
-func monotonicSeconds() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-}

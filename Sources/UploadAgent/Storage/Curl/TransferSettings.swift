@@ -19,4 +19,15 @@ public struct TransferSettings: Sendable {
     public var systemCAPath: String = "/etc/ssl/certs"
 
     public init() {}
+
+    /// The settings the configuration asks for (empty strings mean "not set").
+    public init(config: AgentConfig) {
+        connectTimeout = config.connectTimeout
+        stallTimeout = config.stallTimeout
+        extraCAFile = config.serverCert.isEmpty ? nil : config.serverCert
+        clientCertificate = config.uploadCert.isEmpty ? nil : config.uploadCert
+        clientKey = config.uploadKey.isEmpty ? nil : config.uploadKey
+        proxy = config.proxy.isEmpty ? nil : config.proxy
+        maxBandwidth = config.maxBandwidth
+    }
 }
