@@ -59,12 +59,12 @@ public struct AzureBlobProvider: StorageProvider {
 
     private func putBlob(_ file: UploadSource, progress: @escaping @Sendable (Int64) -> Void) async throws {
         var request = HTTPRequest(method: "PUT", url: target.blobURL(file.baseName),
-                                  body: .file(path: file.path, offset: 0, length: file.size))
+                                  body: .file(path: file.readPath, offset: 0, length: file.size))
         request.setHeader("x-ms-version", Self.serviceVersion)
         request.setHeader("x-ms-blob-type", "BlockBlob")
         request.setHeader("Content-Type", "application/octet-stream")
         if context.checksum {
-            let md5 = try await Digest.md5.hashOffPool(file: file.path, offset: 0, length: file.size).base64String
+            let md5 = try await Digest.md5.hashOffPool(file: file.readPath, offset: 0, length: file.size).base64String
             request.setHeader("Content-MD5", md5)
             request.setHeader("x-ms-blob-content-md5", md5)
         }
@@ -87,7 +87,7 @@ public struct AzureBlobProvider: StorageProvider {
         let missing = (0..<plan.blockCount).filter { !alreadyStored.contains($0) }
 
         // The whole file's MD5 (for the commit) is read beside the blocks, never before them.
-        async let fileMD5: [UInt8]? = context.checksum ? Digest.md5.hashOffPool(file: file.path, length: file.size) : nil
+        async let fileMD5: [UInt8]? = context.checksum ? Digest.md5.hashOffPool(file: file.readPath, length: file.size) : nil
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             var pending = missing.makeIterator()
@@ -112,11 +112,11 @@ public struct AzureBlobProvider: StorageProvider {
         let offset = plan.offset(ofBlock: index)
         let length = plan.length(ofBlock: index)
         let url = target.blobURL(file.baseName, operation: [("comp", "block"), ("blockid", plan.blockID(index))])
-        var request = HTTPRequest(method: "PUT", url: url, body: .file(path: file.path, offset: offset, length: length))
+        var request = HTTPRequest(method: "PUT", url: url, body: .file(path: file.readPath, offset: offset, length: length))
         request.setHeader("x-ms-version", Self.serviceVersion)
         request.setHeader("Content-Type", "application/octet-stream")
         if context.checksum {
-            request.setHeader("Content-MD5", try await Digest.md5.hashOffPool(file: file.path, offset: offset, length: length).base64String)
+            request.setHeader("Content-MD5", try await Digest.md5.hashOffPool(file: file.readPath, offset: offset, length: length).base64String)
         }
         let operation = "Put Block \(index + 1) of \(plan.blockCount)"
         _ = try await sendRetryingDamagedBodies(request, operation: operation, blobName: file.baseName) { sent in

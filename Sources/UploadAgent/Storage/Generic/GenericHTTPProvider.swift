@@ -57,10 +57,10 @@ public struct GenericHTTPProvider: StorageProvider {
             return
         }
         var request = HTTPRequest(method: method, url: url,
-                                  body: .file(path: file.path, offset: 0, length: file.size),
+                                  body: .file(path: file.readPath, offset: 0, length: file.size),
                                   maxSendBytesPerSecond: maxBandwidth)
         if context.checksum {
-            request.setHeader("Content-MD5", try await Digest.md5.hashOffPool(file: file.path, length: file.size).base64String)
+            request.setHeader("Content-MD5", try await Digest.md5.hashOffPool(file: file.readPath, length: file.size).base64String)
         }
         for (name, value) in requestHeaders(for: file) { request.setHeader(name, value) }
         let response: HTTPResponse

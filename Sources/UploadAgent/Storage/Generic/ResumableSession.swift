@@ -41,7 +41,7 @@ struct ResumableSession: Sendable {
             }
             let end = min(offset + chunkSize, total)
             var request = HTTPRequest(method: "PUT", url: url,
-                                      body: total == 0 ? .none : .file(path: file.path, offset: offset, length: end - offset),
+                                      body: total == 0 ? .none : .file(path: file.readPath, offset: offset, length: end - offset),
                                       maxSendBytesPerSecond: maxSendBytesPerSecond)
             for (name, value) in headers { request.setHeader(name, value) }
             request.setHeader("Content-Range", total == 0 ? "bytes */0" : "bytes \(offset)-\(end - 1)/\(total)")

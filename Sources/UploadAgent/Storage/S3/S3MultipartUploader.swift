@@ -80,15 +80,15 @@ struct S3MultipartUploader: Sendable {
         var headers: [(name: String, value: String)] = []
         var sha256: String?
         if checksum {
-            headers.append(("Content-MD5", try await Digest.md5.hashOffPool(file: file.path, offset: offset, length: length).base64String))
-            sha256 = try await Digest.sha256.hashOffPool(file: file.path, offset: offset, length: length).base64String
+            headers.append(("Content-MD5", try await Digest.md5.hashOffPool(file: file.readPath, offset: offset, length: length).base64String))
+            sha256 = try await Digest.sha256.hashOffPool(file: file.readPath, offset: offset, length: length).base64String
             headers.append(("x-amz-checksum-sha256", sha256!))
         }
         let operation = "UploadPart \(number)/\(plan.partCount)"
         let response = try await client.send(
             operation, method: "PUT", key: key,
             query: [("partNumber", String(number)), ("uploadId", uploadId)],
-            headers: headers, body: .file(path: file.path, offset: offset, length: length),
+            headers: headers, body: .file(path: file.readPath, offset: offset, length: length),
             progress: { tracker.sent($0, part: number, length: length) })
         guard let etag = response.header("etag"), !etag.isEmpty else {
             throw UploadFailure("S3 \(operation) failed: the reply has no ETag")

@@ -62,11 +62,11 @@ public struct S3StorageProvider: StorageProvider {
                            progress: @escaping @Sendable (Int64) -> Void) async throws {
         var headers: [(name: String, value: String)] = [("Content-Type", "application/octet-stream")]
         if context.checksum {
-            headers.append(("Content-MD5", try await Digest.md5.hashOffPool(file: file.path, length: file.size).base64String))
+            headers.append(("Content-MD5", try await Digest.md5.hashOffPool(file: file.readPath, length: file.size).base64String))
             headers.append(("x-amz-checksum-sha256",
-                            try await Digest.sha256.hashOffPool(file: file.path, length: file.size).base64String))
+                            try await Digest.sha256.hashOffPool(file: file.readPath, length: file.size).base64String))
         }
-        let body: HTTPRequest.Body = file.size == 0 ? .bytes([]) : .file(path: file.path, offset: 0, length: file.size)
+        let body: HTTPRequest.Body = file.size == 0 ? .bytes([]) : .file(path: file.readPath, offset: 0, length: file.size)
         let tracker = PartProgress(report: progress)
         _ = try await client.send("PutObject", method: "PUT", key: key, headers: headers, body: body,
                                   progress: { tracker.sent($0, part: 1, length: file.size) })
