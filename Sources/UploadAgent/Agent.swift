@@ -29,7 +29,9 @@ public final class Agent: Sendable {
         let statusWriter = StatusFileWriter(path: config.statusFile) { problem in
             logger.error("status file: \(problem)")
         }
-        let (events, eventInput) = AsyncStream.makeStream(of: MQTTEvent.self, bufferingPolicy: .bufferingNewest(1000))
+        // Unbounded: a burst of commands is queued, never dropped to make room. The
+        // feature handles each in O(1), so the queue drains as fast as the broker fills it.
+        let (events, eventInput) = AsyncStream.makeStream(of: MQTTEvent.self, bufferingPolicy: .unbounded)
         let connection: MQTTConnection
         do {
             let clientId = "file-upload-agent-\(getpid())-\(Int(systemWallClock()))"
@@ -50,7 +52,8 @@ public final class Agent: Sendable {
                  "reconnects": .number(Double(connection.reconnects))]
             },
             logger: logger)
-        let feature = AutoUploadableFeature(config: config, environment: environment)
+        let feature = AutoUploadableFeature(config: config, environment: environment, durable: true)
+        await feature.restore()
         await feature.writeStatus()
 
         let notifier = SystemdNotifier()
@@ -58,7 +61,13 @@ public final class Agent: Sendable {
         let watcher = SignalWatcher { signal in
             guard !stopping.exchange(true, ordering: .relaxed) else { return }
             logger.notice("received signal \(signal): stopping")
-            eventInput.finish()
+            notifier.notify("STOPPING=1")
+            // Events keep flowing while the feature stops: the broker's acknowledgements
+            // of the PAUSED statuses arrive through them.
+            Task {
+                await feature.shutdown()
+                eventInput.finish()
+            }
         }
         // A dispatch timer, not a task: the pings must go on even if the cooperative pool
         // is busy, or systemd would kill a working agent.
@@ -81,8 +90,6 @@ public final class Agent: Sendable {
             }
         }
 
-        notifier.notify("STOPPING=1")
-        await feature.shutdown()
         connection.stop()
         engine.shutdown()
         watchdog?.cancel()

@@ -93,16 +93,25 @@ import Testing
 }
 
 @Suite struct UnstartedUploadExpiryTests {
-    @Test func uploadsNeverStartedExpireOnTheNextTrigger() async {
+    @Test func requestsNeverAnsweredFailTheirFilesAfterRequestTimeout() async {
         let clock = ManualClock(now: 1_000_000)
-        let harness = FeatureHarness(clock: clock) { $0.singleUpload = true; $0.period = 60 }
+        let harness = FeatureHarness(clock: clock) { $0.requestTimeout = 60 }
         defer { harness.files.remove() }
         await harness.feature.handle(.connected)
         await harness.command("trigger", #"{"correlationID":"ignored"}"#, requestId: "1")
-        clock.now += 3_601
-        await harness.command("trigger", #"{"correlationID":"next"}"#, requestId: "2")
-        #expect(harness.responseStatus("2") == 204)  // singleUpload no longer blocked
-        let expired = harness.publisher.lastUploads().first { $0["correlationId"]?.stringValue == "ignored" && $0["state"]?.stringValue == "FAILED" }
-        #expect(expired?["message"]?.stringValue?.contains("no 'start' arrived") == true)
+        await harness.command("start", #"{"correlationID":"ignored#1","options":{"https.url":"http://127.0.0.1:9/"}}"#, requestId: "s")
+        clock.now += 30
+        _ = await harness.feature.housekeep()
+        #expect(harness.publisher.lastUploads().allSatisfy { $0["state"]?.stringValue != "FAILED" })
+        clock.now += 31
+        _ = await harness.feature.housekeep()
+        let failed = await harness.eventually {
+            harness.publisher.lastUploads().contains { $0["correlationId"]?.stringValue == "ignored" && $0["state"]?.stringValue == "FAILED" }
+        }
+        #expect(failed)
+        let expired = harness.publisher.lastUploads().last { $0["state"]?.stringValue == "FAILED" }
+        // The started file went on; only the unanswered one failed, by name.
+        #expect(expired?["message"]?.stringValue?.contains("b.log: the backend sent no 'start'") == true)
+        #expect(expired?["progress"]?.numberValue == 25)
     }
 }

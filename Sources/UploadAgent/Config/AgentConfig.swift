@@ -38,6 +38,12 @@ public struct AgentConfig: Sendable, Equatable {
     public var statusFile = "/var/lib/file-upload-agent/status.json"
     public var stateDir = "/var/lib/file-upload-agent"
     public var maxConcurrentUploads = 4
+    /// Upload requests kept outstanding ahead of the free upload slots: requests go out
+    /// just in time, so a large trigger neither floods the broker nor gets URLs that
+    /// expire before their turn. Nil: twice `maxConcurrentUploads`.
+    public var requestWindow: Int?
+    /// How long a file waits for the `start` that answers its request before it fails.
+    public var requestTimeout: Double = 3600
     public var connectTimeout: Double = 30
     public var stallTimeout: Double = 60
     public var maxBandwidth: Int64 = 0
@@ -67,6 +73,8 @@ public struct AgentConfig: Sendable, Equatable {
             throw ConfigError("activeTill", "lies before 'activeFrom'")
         }
         guard maxConcurrentUploads >= 1 else { throw ConfigError("maxConcurrentUploads", "must be at least 1") }
+        if let requestWindow, requestWindow < 1 { throw ConfigError("requestWindow", "must be at least 1") }
+        guard requestTimeout > 0 else { throw ConfigError("requestTimeout", "must be longer than zero") }
         guard connectTimeout > 0 else { throw ConfigError("connectTimeout", "must be longer than zero") }
         guard stallTimeout >= 1 else { throw ConfigError("stallTimeout", "must be at least 1s") }
         guard retryAttempts >= 1 else { throw ConfigError("retryAttempts", "must be at least 1") }
@@ -83,4 +91,7 @@ public struct AgentConfig: Sendable, Equatable {
 
     /// Activation from the config: `activeFrom`/`activeTill` imply `active` (as in Kanto).
     public var startsActive: Bool { active || activeFrom != nil || activeTill != nil }
+
+    /// The request window in force (`requestWindow`, or twice `maxConcurrentUploads`).
+    public var effectiveRequestWindow: Int { requestWindow ?? 2 * maxConcurrentUploads }
 }

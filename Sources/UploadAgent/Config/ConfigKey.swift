@@ -35,6 +35,7 @@ public struct ConfigKey: Sendable {
         text("deviceId", \.deviceId), text("tenantId", \.tenantId),
         text("statusFile", \.statusFile), text("stateDir", \.stateDir),
         integer("maxConcurrentUploads", \.maxConcurrentUploads),
+        optionalInteger("requestWindow", \.requestWindow), duration("requestTimeout", \.requestTimeout),
         duration("connectTimeout", \.connectTimeout), duration("stallTimeout", \.stallTimeout),
         ConfigKey(name: "maxBandwidth", isBoolean: false) { config, value throws(ConfigError) in
             let text: String
@@ -78,6 +79,18 @@ public struct ConfigKey: Sendable {
     static func integer(_ name: String, _ path: WritableKeyPath<AgentConfig, Int> & Sendable) -> ConfigKey {
         ConfigKey(name: name, isBoolean: false) { config, value throws(ConfigError) in
             switch value {
+            case .number(let n) where n == n.rounded() && abs(n) < 1e12: config[keyPath: path] = Int(n)
+            case .string(let s) where Int(s) != nil: config[keyPath: path] = Int(s)!
+            default: throw ConfigError(name, "expected a whole number, got \(value.typeName)")
+            }
+        }
+    }
+
+    /// A whole number that may be left out (null or absent: the default in force).
+    static func optionalInteger(_ name: String, _ path: WritableKeyPath<AgentConfig, Int?> & Sendable) -> ConfigKey {
+        ConfigKey(name: name, isBoolean: false) { config, value throws(ConfigError) in
+            switch value {
+            case .null: config[keyPath: path] = nil
             case .number(let n) where n == n.rounded() && abs(n) < 1e12: config[keyPath: path] = Int(n)
             case .string(let s) where Int(s) != nil: config[keyPath: path] = Int(s)!
             default: throw ConfigError(name, "expected a whole number, got \(value.typeName)")

@@ -1,7 +1,7 @@
 /// When periodic uploads run: every `period` seconds while now lies in [from, to]; the
 /// first at `from` (or at once if `from` is past or open). Pure arithmetic, so the
 /// scheduler is tested with any clock.
-public struct ActivationWindow: Sendable, Equatable {
+public struct ActivationWindow: Codable, Sendable, Equatable {
     public var from: Double?
     public var to: Double?
     public var period: Double

@@ -2,6 +2,8 @@
 extension AutoUploadableFeature {
     func activate(from: Double?, to: Double?) {
         window = ActivationWindow(from: from, to: to, period: config.period)
+        lastRun = nil
+        journalWindow()
         logger.info("periodic uploads activated from \(from.map(RFC3339.format) ?? "now") till \(to.map(RFC3339.format) ?? "forever"), every \(GoDuration.format(config.period))")
         reschedule()
         publishAutoUpload()
@@ -9,9 +11,16 @@ extension AutoUploadableFeature {
 
     func deactivate() {
         window = nil
+        lastRun = nil
+        journalWindow()
         cancelSchedule()
         logger.info("periodic uploads deactivated")
         publishAutoUpload()
+    }
+
+    /// The window survives a restart, with the time of its last run.
+    func journalWindow() {
+        journal?.record(.window(window.map { PersistedWindow(window: $0, lastRun: lastRun) }))
     }
 
     func cancelSchedule() {
@@ -29,8 +38,9 @@ extension AutoUploadableFeature {
         let generation = scheduleGeneration
         let clock = environment.clock
         let sleep = environment.sleep
+        let previousRun = lastRun
         schedule = Task { [weak self] in
-            var lastRun: Double?
+            var lastRun = previousRun
             while !Task.isCancelled {
                 guard let next = window.nextRun(now: clock(), lastRun: lastRun) else {
                     await self?.windowClosed(generation)
@@ -42,7 +52,7 @@ extension AutoUploadableFeature {
                     do { try await sleep(wait) } catch { return }
                 }
                 guard !Task.isCancelled, let self else { return }
-                await self.periodicTrigger(generation)
+                await self.periodicTrigger(generation, at: next)
                 lastRun = next
             }
         }
@@ -51,21 +61,26 @@ extension AutoUploadableFeature {
     func setNextRun(_ time: Double, _ generation: Int) {
         guard generation == scheduleGeneration else { return }
         nextRunAt = time
-        writeStatus()
+        scheduleStatus()
     }
 
     func windowClosed(_ generation: Int) {
         guard generation == scheduleGeneration else { return }
         logger.info("activation window closed")
         window = nil
+        lastRun = nil
+        journalWindow()
         nextRunAt = nil
         schedule = nil
         publishAutoUpload()
-        writeStatus()
+        scheduleStatus()
     }
 
-    func periodicTrigger(_ generation: Int) {
+    func periodicTrigger(_ generation: Int, at time: Double) {
         guard generation == scheduleGeneration, accepting else { return }
+        lastRun = time
+        journalWindow()
+        defer { pump() }
         guard connected, identity != nil else {
             logger.warning("periodic upload skipped: not connected")
             return

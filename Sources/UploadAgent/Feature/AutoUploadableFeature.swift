@@ -4,16 +4,22 @@ import Glibc
 #endif
 
 /// The AutoUploadable feature: the one owner of all feature state (identity, activation
-/// window and schedule, uploads and their correlation ids). MQTT events come in, in
-/// order; responses, twin updates and outbox requests go out through the publisher;
-/// each change is mirrored into the status file. Being an actor, it needs no locks.
+/// window and schedule, the upload registry and what the backend has not yet been told).
+/// MQTT events come in, in order; responses, twin updates and outbox requests go out
+/// through the publisher. Every change a resume needs is journaled; the status file is
+/// rebuilt from the registry a few times a second at most. Being an actor, it needs no locks.
 public actor AutoUploadableFeature {
     let config: AgentConfig
     let environment: FeatureEnvironment
     let selector: FileSelector
-    let slots: UploadSlots
     var logger: Logger { environment.logger }
     let startedAt: Double
+    /// Durable state; nil in unit tests that run in memory only.
+    let journal: UploadJournal?
+    let credentials: CredentialStore?
+    /// Set while the agent suspends (SIGTERM): transfers cancelled then keep what the
+    /// server holds (no multipart abort), to resume at the next start.
+    let suspending = AtomicFlag()
 
     // Identity and connection.
     var identity: DeviceIdentity?
@@ -22,37 +28,71 @@ public actor AutoUploadableFeature {
 
     // Activation.
     var window: ActivationWindow?
+    var lastRun: Double?
     var schedule: Task<Void, Never>?
     var scheduleGeneration = 0
     var nextRunAt: Double?
 
-    // Uploads: running ones by parent id, children by id, finished ones newest first.
-    var uploads: [String: Upload] = [:]
-    var uploadOrder: [String] = []
-    var parentOfFile: [String: String] = [:]
-    var fileTasks: [String: Task<Void, Never>] = [:]
-    var recent: [Upload] = []
+    // Uploads.
+    var registry = UploadRegistry()
+    /// Status rows of finished uploads, newest first, and their ids (for `cancel`).
+    var recent: [(id: String, row: JSONValue)] = []
     var nextUploadNumber: Int
 
-    /// Messages that could not be published while disconnected: the latest `lastUpload`
-    /// of each upload and the outbox requests, sent after reconnecting. Bounded.
-    var unsentLastUpload: [String: (sequence: Int, value: JSONValue)] = [:]
-    var unsentSequence = 0
-    var unsentRequests: [JSONValue] = []
-    static let maxUnsent = 100
-    static let maxRecent = 20
-    /// How long a triggered upload may wait for its first `start` (at least `period`).
-    static let unstartedTimeout: Double = 3600
-    /// How long a stop waits for cancelled uploads to clean up on the server.
-    static let cleanupTimeout: Double = 10
+    // The way of each file: request -> start -> ready -> running.
+    /// Uploads that may still have files needing their first request, oldest first.
+    var requestQueue: [String] = []
+    /// Files that need a new request (credentials expired or refused), before new ones.
+    var renewals = FIFOQueue<String>()
+    /// Files whose request awaits its `start`.
+    var outstanding: Set<String> = []
+    /// Started files waiting for a free upload slot.
+    var ready = FIFOQueue<ReadyUpload>()
+    var running: [String: Task<Void, Never>] = [:]
+    var housekeeping: Task<Void, Never>?
+    /// Files an earlier run had started: a refusal of their credentials asks for new ones.
+    var resumedFromJournal: Set<String> = []
 
-    public init(config: AgentConfig, environment: FeatureEnvironment) {
+    // Delivery: what the broker has not acknowledged yet.
+    var awaitingAck: [Int32: Delivery] = [:]
+    /// Uploads whose newest `lastUpload` is not acknowledged, with its sequence number.
+    var undeliveredLastUpload: [String: Int] = [:]
+    var lastUploadSequence = 0
+    /// Requests handed to the client but not acknowledged.
+    var undeliveredRequests: Set<String> = []
+    /// The newest `lastUpload` sent: a registration replaces the whole feature in the
+    /// twin, so it is sent again right after.
+    var latestLastUpload: JSONValue?
+
+    // Status file.
+    var statusScheduled = false
+    var statusBuiltAt = 0.0
+
+    static let maxRecent = 20
+    /// Uploads with more files than this show only the files in flight in the status file.
+    static let maxStatusFiles = 50
+    /// How a stop waits for cancelled uploads to clean up, and for acknowledgements.
+    static let cleanupTimeout: Double = 10
+    static let acknowledgementWait: Double = 2
+    /// Times the credentials of one file are asked for again after a refusal.
+    static let maxCredentialRenewals = 2
+
+    public init(config: AgentConfig, environment: FeatureEnvironment, durable: Bool = false) {
         self.config = config
         self.environment = environment
         selector = FileSelector(configuredGlob: config.files, mode: config.mode)
-        slots = UploadSlots(limit: config.maxConcurrentUploads)
         startedAt = environment.clock()
         nextUploadNumber = Int(environment.clock())
+        if durable {
+            let logger = environment.logger
+            let report: @Sendable (String) -> Void = { logger.error("state folder: \($0)") }
+            StatusFileWriter.makeDirectory(config.stateDir)
+            journal = UploadJournal(stateDir: config.stateDir, onError: report)
+            credentials = CredentialStore(stateDir: config.stateDir, onError: report)
+        } else {
+            journal = nil
+            credentials = nil
+        }
         if !config.deviceId.isEmpty, let thing = ThingID(config.deviceId) {
             identity = DeviceIdentity(thing: thing, tenant: config.tenantId)
         }
@@ -67,6 +107,7 @@ public actor AutoUploadableFeature {
         switch event {
         case .connected:
             connected = true
+            awaitingAck = [:]
             logger.info("connected to MQTT broker \(config.broker)")
             if identity == nil {
                 _ = environment.publisher.publish(topic: DeviceIdentity.requestTopic, payload: [])
@@ -75,6 +116,7 @@ public actor AutoUploadableFeature {
             register()
         case .disconnected(let reason):
             connected = false
+            awaitingAck = [:]
             logger.warning("disconnected from MQTT broker: \(reason); reconnecting")
         case .connectFailed(let reason):
             logger.warning("\(reason); retrying")
@@ -84,26 +126,32 @@ public actor AutoUploadableFeature {
             } else {
                 receiveCommand(topic: topic, payload: payload)
             }
+        case .acknowledged(let messageId):
+            acknowledged(messageId)
+            return
         }
-        writeStatus()
+        scheduleStatus()
     }
 
-    /// Registers the feature (every connect) and sends what waited for the connection.
+    /// Registers the feature (every connect), then sends what the backend has not
+    /// acknowledged yet: the newest `lastUpload` of each upload, in the order they
+    /// happened, and the outstanding requests.
     func register() {
         guard connected, let identity else { return }
         let messages = DittoMessages(thing: identity.thing, featureId: config.featureId)
         publish(messages.featureRegistration(type: config.type, context: config.context, autoUpload: autoUploadValue))
         logger.info("registered feature \(config.featureId) of \(identity.thing)")
         if window != nil && schedule == nil { reschedule() }
-        let requests = unsentRequests
-        unsentRequests = []
-        for request in requests { publishRequest(request) }
-        let pending = unsentLastUpload
-        unsentLastUpload = [:]
-        // In the order they happened: `lastUpload` is one property, the newest must land last.
-        for (id, entry) in pending.sorted(by: { $0.value.sequence < $1.value.sequence }) {
-            publishLastUpload(id, entry.value)
+        let undelivered = undeliveredLastUpload.sorted { $0.value < $1.value }.map(\.key)
+        if undelivered.isEmpty, let latestLastUpload {
+            // The registration replaced the feature, and with it the twin's `lastUpload`.
+            _ = environment.publisher.publish(topic: "e", payload: messages.propertyUpdate("lastUpload", value: latestLastUpload).serialized())
         }
+        for id in undelivered {
+            if let upload = registry.upload(id) { publishLastUpload(upload) }
+        }
+        for id in undeliveredRequests.sorted() where outstanding.contains(id) { publishRequest(id) }
+        pump()
     }
 
     func receiveIdentity(_ payload: [UInt8]) {
@@ -144,10 +192,13 @@ public actor AutoUploadableFeature {
             } else {
                 logger.info("\(message.operationName) done")
             }
-            guard message.responseRequired else { return }
-            let response = DittoMessages.response(to: message, error: outcome)
-            _ = environment.publisher.publish(topic: message.hono.responseTopic(status: outcome?.status ?? 204),
-                                              payload: response.serialized())
+            if message.responseRequired {
+                let response = DittoMessages.response(to: message, error: outcome)
+                _ = environment.publisher.publish(topic: message.hono.responseTopic(status: outcome?.status ?? 204),
+                                                  payload: response.serialized())
+            }
+            // Requests and transfers follow the response, never delay it.
+            pump()
         }
     }
 
@@ -173,29 +224,33 @@ public actor AutoUploadableFeature {
         _ = environment.publisher.publish(topic: "e", payload: envelope.serialized())
     }
 
-    func publishLastUpload(_ parentId: String, _ value: JSONValue) {
-        if let identity, connected {
-            let envelope = DittoMessages(thing: identity.thing, featureId: config.featureId)
-                .propertyUpdate("lastUpload", value: value)
-            if environment.publisher.publish(topic: "e", payload: envelope.serialized()) { return }
-        }
-        unsentSequence += 1
-        unsentLastUpload[parentId] = (unsentSequence, value)
-        trimUnsent()
-    }
-
-    func publishRequest(_ envelope: JSONValue) {
-        if !connected || !environment.publisher.publish(topic: "e", payload: envelope.serialized()) {
-            unsentRequests.append(envelope)
-            trimUnsent()
+    /// Sends the upload's `lastUpload` and keeps it owed until the broker acknowledges it
+    /// (sent again after a reconnect; after a restart the journal brings it back).
+    func publishLastUpload(_ upload: UploadRecord) {
+        lastUploadSequence += 1
+        let value = upload.lastUploadValue
+        latestLastUpload = value
+        undeliveredLastUpload[upload.correlationId] = lastUploadSequence
+        guard connected, let identity else { return }
+        let envelope = DittoMessages(thing: identity.thing, featureId: config.featureId).propertyUpdate("lastUpload", value: value)
+        if let messageId = environment.publisher.publish(topic: "e", payload: envelope.serialized()) {
+            awaitingAck[messageId] = .lastUpload(parentId: upload.correlationId, sequence: lastUploadSequence)
         }
     }
 
-    private func trimUnsent() {
-        if unsentRequests.count > Self.maxUnsent { unsentRequests.removeFirst(unsentRequests.count - Self.maxUnsent) }
-        while unsentLastUpload.count > Self.maxUnsent,
-              let oldest = unsentLastUpload.min(by: { $0.value.sequence < $1.value.sequence })?.key {
-            unsentLastUpload[oldest] = nil
+    func acknowledged(_ messageId: Int32) {
+        guard let delivery = awaitingAck.removeValue(forKey: messageId) else { return }
+        switch delivery {
+        case .lastUpload(let parentId, let sequence):
+            guard undeliveredLastUpload[parentId] == sequence else { return }
+            undeliveredLastUpload[parentId] = nil
+            if let upload = registry.upload(parentId), upload.state.isFinal {
+                // The backend has the end of this upload: nothing left to remember.
+                registry.remove(parentId)
+                journal?.record(.removeUpload(id: parentId))
+            }
+        case .request(let fileId):
+            undeliveredRequests.remove(fileId)
         }
     }
 

@@ -75,6 +75,11 @@ public final class StatusFileWriter: Sendable {
         }
     }
 
+    /// Creates `path` and its parents (mode 0755); whatever exists stays.
+    static func makeDirectory(_ path: String) {
+        makeParentDirectory(of: path + "/.")
+    }
+
     static func makeParentDirectory(of path: String) {
         guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return }
         var current = ""

@@ -8,8 +8,18 @@ public protocol StorageProvider: Sendable {
     /// before anything is sent.
     init(options: [String: String], context: ProviderContext) throws
 
-    /// Streams the file to the storage. `progress` receives the total bytes the storage
-    /// has acknowledged or is receiving for this file; it never goes backwards.
-    /// Throws `UploadFailure` with a message a person can act on.
-    func upload(_ file: UploadSource, progress: @escaping @Sendable (_ bytesDone: Int64) -> Void) async throws
+    /// Streams the file to the storage, continuing from `resumption.from` when the server
+    /// still holds it and reporting every new confirmation to `resumption.confirmed`.
+    /// `progress` receives the total bytes the storage has acknowledged or is receiving
+    /// for this file; it never goes backwards. Throws `UploadFailure` with a message a
+    /// person can act on.
+    func upload(_ file: UploadSource, resumption: UploadResumption,
+                progress: @escaping @Sendable (_ bytesDone: Int64) -> Void) async throws
+}
+
+extension StorageProvider {
+    /// A fresh upload, with nothing recorded for a later resume.
+    public func upload(_ file: UploadSource, progress: @escaping @Sendable (_ bytesDone: Int64) -> Void) async throws {
+        try await upload(file, resumption: .none, progress: progress)
+    }
 }

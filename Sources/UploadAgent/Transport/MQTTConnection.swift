@@ -53,6 +53,9 @@ public final class MQTTConnection: MessagePublisher, @unchecked Sendable {
         mosquitto_disconnect_callback_set(handle) { _, context, code in
             MQTTConnection.from(context).connected.store(false, ordering: .relaxed)
         }
+        mosquitto_publish_callback_set(handle) { _, context, messageId in
+            MQTTConnection.from(context).onEvent(.acknowledged(messageId: messageId))
+        }
         mosquitto_subscribe_callback_set(handle) { _, context, _, count, granted in
             // 0x80 in SUBACK: the broker's ACL refused the topic; the agent would be
             // connected yet deaf, so say so where an operator looks.
@@ -104,12 +107,13 @@ public final class MQTTConnection: MessagePublisher, @unchecked Sendable {
     public var lastError: String? { state.withLock { $0.lastError } }
     public var reconnects: Int { state.withLock { $0.reconnects } }
 
-    public func publish(topic: String, payload: [UInt8]) -> Bool {
-        guard isConnected else { return false }
+    public func publish(topic: String, payload: [UInt8]) -> Int32? {
+        guard isConnected else { return nil }
+        var messageId: Int32 = 0
         let code = payload.withUnsafeBytes { bytes in
-            mosquitto_publish(handle, nil, topic, Int32(bytes.count), bytes.baseAddress, 1, false)
+            mosquitto_publish(handle, &messageId, topic, Int32(bytes.count), bytes.baseAddress, 1, false)
         }
-        return code == MOSQ_ERR_SUCCESS.rawValue
+        return code == MOSQ_ERR_SUCCESS.rawValue ? messageId : nil
     }
 
     // MARK: - Network thread

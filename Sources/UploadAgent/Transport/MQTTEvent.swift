@@ -5,4 +5,6 @@ public enum MQTTEvent: Sendable {
     /// A connection attempt failed (unreachable, refused, bad credentials); retried with backoff.
     case connectFailed(reason: String)
     case message(topic: String, payload: [UInt8])
+    /// The broker acknowledged (PUBACK) the message published with this id.
+    case acknowledged(messageId: Int32)
 }

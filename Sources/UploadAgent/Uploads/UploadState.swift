@@ -1,5 +1,5 @@
 /// The states of an upload, as `lastUpload.state` spells them.
-public enum UploadState: String, Sendable, Equatable {
+public enum UploadState: String, Codable, Sendable, Equatable, CaseIterable {
     case pending = "PENDING"
     case uploading = "UPLOADING"
     case paused = "PAUSED"

@@ -88,14 +88,19 @@ import Glibc
         #expect(harness.responseStatus("unknown") == 404)
     }
 
-    @Test func singleUploadRefusesUnlessForced() async {
-        let harness = FeatureHarness { $0.singleUpload = true }
+    @Test func singleUploadRefusesOnlyWhileUploadingUnlessForced() async {
+        let harness = FeatureHarness(transport: ScriptedTransport(hang: true)) { $0.singleUpload = true }
         defer { harness.files.remove() }
         await harness.feature.handle(.connected)
         await harness.command("trigger", #"{"correlationID":"one"}"#, requestId: "1")
+        // As Kanto: an upload that only waits for its start does not block a new one.
+        await harness.command("trigger", #"{"correlationID":"waiting"}"#, requestId: "w")
+        await harness.command("start", #"{"correlationID":"one#1","options":{"https.url":"http://127.0.0.1:9/"}}"#, requestId: "s")
         await harness.command("trigger", #"{"correlationID":"two"}"#, requestId: "2")
         await harness.command("trigger", #"{"correlationID":"three","options":{"force":"true"}}"#, requestId: "3")
         #expect(harness.responseStatus("1") == 204)
+        #expect(harness.responseStatus("w") == 204)
+        #expect(harness.responseStatus("s") == 204)
         #expect(harness.responseStatus("2") == 500)
         #expect(harness.responseStatus("3") == 204)
     }
@@ -133,7 +138,7 @@ import Glibc
         await harness.feature.handle(.disconnected(reason: "test"))
         await harness.command("start", #"{"correlationID":"up#1","options":{"https.url":"http://127.0.0.1:9/"}}"#)
         await harness.command("start", #"{"correlationID":"up#2","options":{"https.url":"http://127.0.0.1:9/"}}"#)
-        _ = await harness.eventually { await harness.feature.uploads.isEmpty }
+        _ = await harness.eventually { await harness.feature.registry.live.isEmpty }
         let before = harness.publisher.lastUploads().count
         harness.publisher.online.store(true, ordering: .relaxed)
         await harness.feature.handle(.connected)

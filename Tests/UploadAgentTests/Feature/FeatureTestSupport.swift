@@ -10,11 +10,13 @@ final class RecordingPublisher: MessagePublisher {
     let messages = Mutex<[(topic: String, value: JSONValue)]>([])
     let online = Atomic<Bool>(true)
 
-    func publish(topic: String, payload: [UInt8]) -> Bool {
-        guard online.load(ordering: .relaxed) else { return false }
+    func publish(topic: String, payload: [UInt8]) -> Int32? {
+        guard online.load(ordering: .relaxed) else { return nil }
         let value = JSONValue.parse(payload) ?? .null
-        messages.withLock { $0.append((topic, value)) }
-        return true
+        return messages.withLock { messages in
+            messages.append((topic, value))
+            return Int32(messages.count)
+        }
     }
 
     var all: [(topic: String, value: JSONValue)] { messages.withLock { $0 } }

@@ -15,9 +15,9 @@ public struct AzureBlobProvider: StorageProvider {
     let preferredBlockSize: Int64
     let maxBlocksInFlight: Int
     /// A state saved by an earlier run of the same upload, to skip the blocks Azure holds.
-    let resumeState: AzureBlockListState?
+    var resumeState: AzureBlockListState?
     /// The resume state of this upload, updated as blocks are stored.
-    public let blockListStore: AzureBlockListStateStore
+    public private(set) var blockListStore: AzureBlockListStateStore
 
     public init(options: [String: String], context: ProviderContext) throws {
         try self.init(options: options, context: context, blockSize: AzureBlockPlan.defaultBlockSize,
@@ -39,6 +39,17 @@ public struct AzureBlobProvider: StorageProvider {
         self.blockListStore = blockListStore
     }
 
+    public func upload(_ file: UploadSource, resumption: UploadResumption,
+                       progress: @escaping @Sendable (Int64) -> Void) async throws {
+        var provider = self
+        if case .azureBlocks(let state)? = resumption.from { provider.resumeState = state }
+        provider.blockListStore = AzureBlockListStateStore { state in
+            resumption.confirmed(state.map(ServerProgress.azureBlocks))
+        }
+        try await provider.upload(file, progress: progress)
+    }
+
+    /// Uploads with the resume state and store this provider was made with.
     public func upload(_ file: UploadSource, progress: @escaping @Sendable (Int64) -> Void) async throws {
         try PresignedURLExpiry.check(expiry: target.signature.expiry, now: context.now())
         let plan: AzureBlockPlan
@@ -175,7 +186,8 @@ public struct AzureBlobProvider: StorageProvider {
                 attempt += 1
                 continue
             }
-            throw failure("\(operation) failed: \(error)", blobName: blobName)
+            throw failure("\(operation) failed: \(error)", blobName: blobName,
+                          credentialsRefused: UploadFailure.refusesCredentials(response.status))
         }
     }
 
@@ -191,7 +203,8 @@ public struct AzureBlobProvider: StorageProvider {
     }
 
     /// An `UploadFailure` naming the blob (without SAS), with every trace of the SAS removed.
-    private func failure(_ text: String, blobName: String) -> UploadFailure {
-        UploadFailure(target.signature.redact("Azure Blob upload to \(target.publicBlobURL(blobName)): \(text)"))
+    private func failure(_ text: String, blobName: String, credentialsRefused: Bool = false) -> UploadFailure {
+        UploadFailure(target.signature.redact("Azure Blob upload to \(target.publicBlobURL(blobName)): \(text)"),
+                      credentialsRefused: credentialsRefused)
     }
 }

@@ -48,7 +48,8 @@ public struct GenericHTTPProvider: StorageProvider {
         self.context = context
     }
 
-    public func upload(_ file: UploadSource, progress: @escaping @Sendable (Int64) -> Void) async throws {
+    public func upload(_ file: UploadSource, resumption: UploadResumption,
+                       progress: @escaping @Sendable (Int64) -> Void) async throws {
         try PresignedURLExpiry.check(url, now: context.now())
         if let chunkSize = resumableChunkSize {
             let session = ResumableSession(url: url, headers: requestHeaders(for: file), chunkSize: chunkSize,
@@ -70,7 +71,8 @@ public struct GenericHTTPProvider: StorageProvider {
             throw UploadFailure("upload of \(file.path) to \(RedactedURL.describe(url)) failed: \(error.message)")
         }
         guard response.isSuccess else {
-            throw UploadFailure(Self.describeFailure(response, url: url))
+            throw UploadFailure(Self.describeFailure(response, url: url),
+                                credentialsRefused: UploadFailure.refusesCredentials(response.status))
         }
         progress(file.size)
     }

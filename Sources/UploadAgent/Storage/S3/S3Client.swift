@@ -21,7 +21,8 @@ struct S3Client: Sendable {
                                           body: body, progress: progress)
         guard response.isSuccess else {
             throw UploadFailure(S3ErrorResponse(response).describe(operation: operation,
-                                                                   scrubbing: signer.credentials.secrets))
+                                                                   scrubbing: signer.credentials.secrets),
+                                credentialsRefused: UploadFailure.refusesCredentials(response.status))
         }
         return response
     }

@@ -14,6 +14,9 @@ struct S3MultipartUploader: Sendable {
     var partsInFlight = defaultPartsInFlight
     /// Called after every change of the state (created, part stored); not after the end.
     var stateDidChange: @Sendable (S3MultipartState) -> Void = { _ in }
+    /// True while the agent suspends (SIGTERM): a cancellation then keeps the multipart
+    /// upload on S3 for the next run instead of aborting it.
+    var keepsServerStateOnCancel: @Sendable () -> Bool = { false }
 
     /// Uploads the file; with `resuming`, skips CreateMultipartUpload and the parts it
     /// records as done (the caller has checked them against ListParts).
@@ -33,8 +36,45 @@ struct S3MultipartUploader: Sendable {
             let finished = try await uploadParts(from: initial, progress: progress)
             try await complete(finished)
         } catch {
+            if keepsServerStateOnCancel() && Self.isCancellation(error) { throw error }
             throw await abort(initial.uploadId, after: error)
         }
+    }
+
+    static func isCancellation(_ error: any Error) -> Bool {
+        error is CancellationError || (error as? TransferError)?.kind == .cancelled
+    }
+
+    /// `recorded` as S3 still holds it, asked with ListParts: the parts listed with the
+    /// planned size, under the recorded ETag when there is one (a part stored just before
+    /// a crash is kept too). Nil when the upload is gone or was for another object.
+    func verified(_ recorded: S3MultipartState) async -> S3MultipartState? {
+        guard recorded.bucket == bucket, recorded.key == key, recorded.fileSize == file.size,
+              recorded.partSize == plan.partSize else { return nil }
+        var listed: [Int: S3ListedPart] = [:]
+        var marker: String?
+        repeat {
+            var query: [(name: String, value: String?)] = [("uploadId", recorded.uploadId)]
+            if let marker { query.append(("part-number-marker", marker)) }
+            guard let response = try? await client.response("ListParts", method: "GET", key: key, query: query),
+                  response.isSuccess else { return nil }
+            for part in S3ListedPart.parse(response.bodyText) { listed[part.number] = part }
+            let truncated = XMLText.firstElement("IsTruncated", in: response.bodyText) == "true"
+            let next = XMLText.firstElement("NextPartNumberMarker", in: response.bodyText)
+            marker = truncated && next != marker ? next : nil
+        } while marker != nil
+        var verified = recorded
+        verified.completedParts = [:]
+        verified.partChecksums = [:]
+        for (number, part) in listed where (1...plan.partCount).contains(number)
+            && part.size == plan.range(ofPart: number).length {
+            if let etag = recorded.completedParts[number], S3ListedPart.sameETag(etag, part.etag) == false { continue }
+            let partChecksum = recorded.partChecksums[number] ?? part.checksumSHA256
+            if checksum && partChecksum == nil { continue }
+            verified.completedParts[number] = part.etag
+            if let partChecksum { verified.partChecksums[number] = partChecksum }
+        }
+        return verified
     }
 
     private func create() async throws -> S3MultipartState {

@@ -40,8 +40,22 @@ public struct S3StorageProvider: StorageProvider {
         try await upload(file, resuming: nil, progress: progress)
     }
 
+    /// Continues a multipart upload an earlier run recorded, with the parts ListParts
+    /// still shows; anything S3 no longer holds (or another object) starts over.
+    public func upload(_ file: UploadSource, resumption: UploadResumption,
+                       progress: @escaping @Sendable (Int64) -> Void) async throws {
+        var resuming: S3MultipartState?
+        if case .s3Multipart(let recorded)? = resumption.from {
+            let key = options.objectKey(for: file, deviceId: context.deviceId)
+            let plan = S3PartPlan(fileSize: file.size, preferredPartSize: recorded.partSize)
+            resuming = await S3MultipartUploader(client: client, bucket: options.bucket, key: key, file: file,
+                                                 plan: plan, checksum: context.checksum).verified(recorded)
+        }
+        try await upload(file, resuming: resuming, resumption: resumption, progress: progress)
+    }
+
     /// Uploads `file`; `resuming` continues a multipart upload recorded earlier.
-    public func upload(_ file: UploadSource, resuming: S3MultipartState?,
+    public func upload(_ file: UploadSource, resuming: S3MultipartState?, resumption: UploadResumption = .none,
                        progress: @escaping @Sendable (Int64) -> Void) async throws {
         let key = options.objectKey(for: file, deviceId: context.deviceId)
         guard !key.isEmpty else {  // a PUT on the bucket itself would mean something else entirely
@@ -53,9 +67,15 @@ public struct S3StorageProvider: StorageProvider {
         } else {
             var uploader = S3MultipartUploader(client: client, bucket: options.bucket, key: key, file: file,
                                                plan: plan, checksum: context.checksum)
-            uploader.stateDidChange = multipartStateDidChange
+            let observer = multipartStateDidChange
+            uploader.stateDidChange = { state in
+                observer(state)
+                resumption.confirmed(.s3Multipart(state))
+            }
+            uploader.keepsServerStateOnCancel = resumption.keepsServerStateOnCancel
             try await uploader.run(resuming: resuming, progress: progress)
         }
+        resumption.confirmed(nil)
     }
 
     private func putObject(_ file: UploadSource, key: String,

@@ -1,0 +1,89 @@
+import Logging
+
+/// Start-up from the journal: every upload that was running or waiting continues, the
+/// activation window is back, and whatever the backend was not told is told again.
+extension AutoUploadableFeature {
+    /// Reads the journal and the credential store and resumes from them. Call once,
+    /// before the connection starts.
+    public func restore() {
+        guard let journal, let credentials else { return }
+        let report: (String) -> Void = { [logger] problem in logger.error("state folder: \(problem)") }
+        let state = journal.load(problems: report)
+        credentials.load(problems: report)
+
+        if let persisted = state.window {
+            window = persisted.window
+            lastRun = persisted.lastRun
+        } else if state.windowRecorded {
+            window = nil
+        }
+        if let reported = state.lastReported {
+            latestLastUpload = reported.upload.lastUploadValue(progress: reported.progress)
+        }
+        var resumed = 0
+        var renewing = 0
+        for var upload in state.uploads {
+            var files = upload.fileIds.compactMap { state.files[$0] }
+            for index in files.indices where files[index].deletePending {
+                deleteUploaded(files[index])
+                files[index].deletePending = false
+            }
+            if upload.state.isFinal {
+                registry.insert(upload, files: files)
+                registry.releaseFiles(of: upload.correlationId)
+                owe(upload)
+                continue
+            }
+            for index in files.indices {
+                switch files[index].state {
+                case .uploading, .paused:
+                    let id = files[index].correlationId
+                    resumedFromJournal.insert(id)
+                    if let options = credentials.options[id], StartOptionsExpiry.isValid(options, now: environment.clock()),
+                       let provider = try? makeProvider(for: id, options: options) {
+                        files[index].state = .uploading
+                        ready.push(ReadyUpload(fileId: id, provider: provider))
+                        resumed += 1
+                    } else {
+                        files[index].state = .pending
+                        credentials.remove(id)
+                        renewals.push(id)
+                        renewing += 1
+                    }
+                default:
+                    break
+                }
+            }
+            if upload.state == .paused || files.contains(where: { $0.state == .uploading }) { upload.state = .uploading }
+            registry.insert(upload, files: files)
+            requestQueue.append(upload.correlationId)
+            owe(upload)
+            finishIfDone(upload.correlationId)
+        }
+        journal.compact(journalSnapshot())
+        if !state.uploads.isEmpty {
+            logger.notice("journal: \(registry.live.count) unfinished upload(s); \(resumed) file(s) resume with their credentials, \(renewing) ask the backend for new ones")
+        }
+    }
+
+    /// Marks the upload's status as owed to the backend (sent once connected).
+    private func owe(_ upload: UploadRecord) {
+        lastUploadSequence += 1
+        undeliveredLastUpload[upload.correlationId] = lastUploadSequence
+    }
+
+    /// The whole live state as journal records: the compacted journal.
+    func journalSnapshot() -> [JournalEntry] {
+        var entries: [JournalEntry] = [.window(window.map { PersistedWindow(window: $0, lastRun: lastRun) })]
+        let finished = registry.uploads.keys.filter { !registry.live.contains($0) }.sorted()
+        for id in registry.live + finished {
+            guard let upload = registry.upload(id) else { continue }
+            entries.append(.upload(upload))
+            for file in registry.files(of: upload) { entries.append(.file(file)) }
+        }
+        if let latestLastUpload, let id = latestLastUpload["correlationId"]?.stringValue, let upload = registry.upload(id) {
+            entries.append(.lastReported(upload: upload, progress: upload.progress))
+        }
+        return entries
+    }
+}

@@ -1,0 +1,264 @@
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The way of each file from request to result: requests go out just in time (a window
+/// ahead of the free upload slots), started files wait in order for a slot, and each
+/// running file reports progress, server confirmations and its outcome back here.
+extension AutoUploadableFeature {
+    /// Starts waiting files while slots are free, then tops up the requests.
+    func pump() {
+        while running.count < config.maxConcurrentUploads, let next = ready.popFirst() {
+            launch(next)
+        }
+        guard connected, identity != nil, accepting else { return }
+        let limit = config.maxConcurrentUploads + config.effectiveRequestWindow
+        while outstanding.count + ready.count + running.count < limit, let fileId = nextFileToRequest() {
+            sendRequest(fileId)
+        }
+        ensureHousekeeping()
+    }
+
+    /// The next file that needs a request: renewals first, then new files in trigger order.
+    func nextFileToRequest() -> String? {
+        while let fileId = renewals.popFirst() {
+            if let file = registry.file(fileId), file.state == .pending, file.requestedAt == nil { return fileId }
+        }
+        while let parentId = requestQueue.first {
+            guard let upload = registry.upload(parentId), !upload.state.isFinal else {
+                requestQueue.removeFirst()
+                continue
+            }
+            var number = upload.nextToRequest
+            defer { registry.updateUpload(parentId) { $0.nextToRequest = number } }
+            while number <= upload.fileCount {
+                let fileId = upload.fileId(number)
+                number += 1
+                if let file = registry.file(fileId), file.state == .pending, file.requestedAt == nil { return fileId }
+            }
+            requestQueue.removeFirst()
+        }
+        return nil
+    }
+
+    func sendRequest(_ fileId: String) {
+        registry.updateFile(fileId) { $0.requestedAt = environment.clock() }
+        outstanding.insert(fileId)
+        undeliveredRequests.insert(fileId)
+        publishRequest(fileId)
+    }
+
+    /// Publishes the outbox request of one file (again, after a reconnect).
+    func publishRequest(_ fileId: String) {
+        guard connected, let identity, let file = registry.file(fileId),
+              let upload = registry.upload(file.parentId) else { return }
+        var options = upload.requestOptions
+        options["storage.providers"] = "aws, azure, generic"
+        options["file.path"] = file.path
+        let request = DittoMessages(thing: identity.thing, featureId: config.featureId)
+            .uploadRequest(correlationId: fileId, options: options, tenant: identity.tenant)
+        if let messageId = environment.publisher.publish(topic: "e", payload: request.serialized()) {
+            awaitingAck[messageId] = .request(fileId: fileId)
+        }
+    }
+
+    /// Opens and checks the file, then runs its upload on a task of its own.
+    func launch(_ item: ReadyUpload) {
+        let fileId = item.fileId
+        guard let file = registry.file(fileId), file.state == .uploading, running[fileId] == nil else { return }
+        let opened: OpenedFile
+        do {
+            opened = try OpenedFile.open(file.path)
+        } catch {
+            fileFailed(fileId, reason: error.message)
+            return
+        }
+        if file.serverProgress != nil, let recorded = file.identity, !opened.identity.isUnchanged(comparedTo: recorded) {
+            // The server holds bytes of the old contents: never an object half old, half new.
+            fileFailed(fileId, reason: "the file changed since its upload began (size, modification time or inode differ), so it was not resumed")
+            return
+        }
+        let resuming = file.serverProgress
+        let started = registry.updateFile(fileId) { file in
+            file.identity = opened.identity
+            file.size = opened.identity.size
+            file.transferred = min(file.transferred, file.size)
+        }!
+        journalFile(fileId)
+        if let resuming {
+            logger.info("upload \(fileId) of \(file.path) resumes: the server holds \(resuming.confirmedBytes) of \(started.size) bytes")
+        }
+
+        let source = UploadSource(path: started.path, size: started.size, readPath: opened.readPath)
+        let relay = ProgressRelay(size: started.size) { [weak self] bytes in
+            Task { await self?.fileProgress(fileId, bytes: bytes) }
+        }
+        let confirmed = LatestValue<ServerProgress?>(resuming)
+        let suspending = self.suspending
+        let resumption = UploadResumption(
+            from: resuming,
+            confirmed: { [weak self] progress in
+                confirmed.set(progress)
+                Task { await self?.serverConfirmed(fileId, confirmed.current) }
+            },
+            keepsServerStateOnCancel: { suspending.isSet })
+        let provider = item.provider
+        running[fileId] = Task { [weak self] in
+            let outcome: Result<Void, any Error>
+            do {
+                try await provider.upload(source, resumption: resumption, progress: { relay.report($0) })
+                outcome = .success(())
+            } catch {
+                outcome = .failure(error)
+            }
+            withExtendedLifetime(opened) {}
+            await self?.fileFinished(fileId, outcome)
+        }
+    }
+
+    func fileProgress(_ fileId: String, bytes: Int64) {
+        guard let file = registry.file(fileId), file.state == .uploading, bytes > file.transferred else { return }
+        registry.updateFile(fileId) { $0.transferred = min(bytes, $0.size) }
+        statusChanged(file.parentId, onlyProgress: true)
+    }
+
+    /// The server confirmed more of the file (a part, a block, a chunk): journaled, so a
+    /// restart resumes from here.
+    func serverConfirmed(_ fileId: String, _ progress: ServerProgress?) {
+        guard let file = registry.file(fileId), file.state == .uploading, file.serverProgress != progress else { return }
+        registry.updateFile(fileId) { $0.serverProgress = progress }
+        journalFile(fileId)
+    }
+
+    func fileRetrying(_ fileId: String, attempt: Int, reason: String) {
+        guard registry.file(fileId) != nil else { return }
+        registry.updateFile(fileId) { $0.attempts = max($0.attempts, attempt) }
+        logger.warning("upload \(fileId): attempt \(attempt) after: \(reason)")
+        scheduleStatus()
+    }
+
+    func fileFinished(_ fileId: String, _ outcome: Result<Void, any Error>) {
+        running[fileId] = nil
+        defer { pump() }
+        guard let file = registry.file(fileId), file.state == .uploading else { return }
+        switch outcome {
+        case .success:
+            registry.updateFile(fileId) { file in
+                file.state = .success
+                file.transferred = file.size
+                file.serverProgress = nil
+                file.deletePending = config.delete
+            }
+            journalFile(fileId)
+            credentials?.remove(fileId)
+            logger.info("upload \(fileId) of \(file.path) succeeded")
+            if config.delete, let done = registry.file(fileId) { deleteUploaded(done) }
+            statusChanged(file.parentId, onlyProgress: true)
+            finishIfDone(file.parentId)
+        case .failure(let error):
+            if S3MultipartUploader.isCancellation(error) {
+                return  // cancelled by the backend (already CANCELED) or suspended (PAUSED)
+            }
+            let failure = error as? UploadFailure
+            // A resume may outlive its credentials; a first attempt with refused ones fails
+            // as in Kanto, so a backend that sent bad ones hears of it at once.
+            let isResume = file.serverProgress != nil || resumedFromJournal.contains(fileId)
+            if let failure, failure.credentialsRefused, isResume, file.credentialRenewals < Self.maxCredentialRenewals {
+                renewCredentials(fileId, because: failure.message)
+                return
+            }
+            let reason = failure?.message ?? (error as? TransferError)?.message ?? "\(error)"
+            fileFailed(fileId, reason: reason)
+        }
+    }
+
+    /// The server refused the credentials (expired, revoked): ask the backend for new ones
+    /// with a new request for the same file; its `start` resumes what the server holds.
+    func renewCredentials(_ fileId: String, because reason: String) {
+        guard let file = registry.updateFile(fileId, { file in
+            file.state = .pending
+            file.requestedAt = nil
+            file.credentialRenewals += 1
+        }) else { return }
+        credentials?.remove(fileId)
+        journalFile(fileId)
+        renewals.push(fileId)
+        logger.warning("upload \(fileId) of \(file.path): the server refused its credentials (\(reason)); asking the backend for new ones")
+        scheduleStatus()
+    }
+
+    /// Ends one file as FAILED; the others of its upload go on.
+    func fileFailed(_ fileId: String, reason: String) {
+        guard let file = registry.updateFile(fileId, { file in
+            file.state = .failed
+            file.message = reason
+            file.requestedAt = nil
+        }) else { return }
+        outstanding.remove(fileId)
+        credentials?.remove(fileId)
+        journalFile(fileId)
+        logger.error("upload \(fileId) of \(file.path) failed: \(reason)")
+        statusChanged(file.parentId)
+        finishIfDone(file.parentId)
+    }
+
+    /// `delete`: removes an uploaded file, unless it changed since it was read.
+    func deleteUploaded(_ file: FileRecord) {
+        let current = FileIdentity.of(path: file.path)
+        if let current, let identity = file.identity, current.isUnchanged(comparedTo: identity) {
+            if unlink(file.path) == 0 {
+                logger.info("deleted \(file.path) after its upload succeeded")
+            } else {
+                logger.warning("could not delete \(file.path) after its upload: \(String(cString: strerror(errno)))")
+            }
+        } else if current != nil {
+            logger.warning("kept \(file.path) although 'delete' is on: it changed while it was uploaded")
+        }
+        registry.updateFile(file.correlationId) { $0.deletePending = false }
+    }
+
+    // MARK: - Housekeeping
+
+    /// A once-a-second round while uploads exist: requests that waited too long fail,
+    /// and the journal is compacted once it has grown well past what it describes.
+    func ensureHousekeeping() {
+        guard housekeeping == nil, accepting else { return }
+        let sleep = environment.sleep
+        housekeeping = Task { [weak self] in
+            while !Task.isCancelled {
+                do { try await sleep(1) } catch { return }
+                guard let self, await self.housekeep() else { return }
+            }
+        }
+    }
+
+    /// Returns whether another round is needed.
+    func housekeep() -> Bool {
+        expireRequests()
+        compactJournalIfNeeded()
+        guard !registry.live.isEmpty || !outstanding.isEmpty else {
+            housekeeping = nil
+            return false
+        }
+        return true
+    }
+
+    func expireRequests() {
+        guard connected else { return }  // a request cannot be answered while we are offline
+        let now = environment.clock()
+        let expired = outstanding.filter { id in
+            guard let requestedAt = registry.file(id)?.requestedAt else { return false }
+            return now - requestedAt > config.requestTimeout
+        }
+        for fileId in expired.sorted() {
+            fileFailed(fileId, reason: "the backend sent no 'start' for it within \(GoDuration.format(config.requestTimeout)) of its upload request")
+        }
+        if !expired.isEmpty { pump() }
+    }
+
+    func compactJournalIfNeeded() {
+        guard let journal, journal.needsCompaction else { return }
+        journal.compact(journalSnapshot())
+    }
+}

@@ -1,0 +1,229 @@
+import Dispatch
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A file of checksummed records, one a line (`<crc32 hex> <payload>\n`), that only grows
+/// until it is replaced whole by a compacted snapshot. Appends return at once: a
+/// dedicated queue writes whatever has gathered and fsyncs once for all of it (group
+/// commit), so a burst of a thousand records costs one fsync, not a thousand, and the
+/// caller (the feature actor) never blocks on the disk.
+final class AppendLog: Sendable {
+    let path: String
+    private let mode: mode_t
+    private let queue: DispatchQueue
+    private let onError: @Sendable (String) -> Void
+
+    private struct State {
+        var pending: [UInt8] = []
+        /// A snapshot to write before `pending`, replacing the file.
+        var snapshot: [UInt8]?
+        var scheduled = false
+        /// Bytes in the file once everything handed over is written.
+        var size: Int64 = 0
+        var descriptor: Int32 = -1
+        var failing = false
+    }
+    private let state = Mutex(State())
+
+    /// The result of reading a log back.
+    struct Contents {
+        /// The payloads of the records whose checksum held, in order.
+        var records: [[UInt8]] = []
+        /// Records that were damaged somewhere before the end (not a torn last line).
+        var damagedRecords = 0
+        /// The last line was cut short: a write interrupted by a crash, harmless.
+        var tornTail = false
+        var size: Int64 = 0
+    }
+
+    init(path: String, mode: mode_t, onError: @escaping @Sendable (String) -> Void) {
+        self.path = path
+        self.mode = mode
+        self.onError = onError
+        queue = DispatchQueue(label: "journal \(path)")
+    }
+
+    deinit {
+        let descriptor = state.withLock { $0.descriptor }
+        if descriptor >= 0 { close(descriptor) }
+    }
+
+    /// Reads the records of the log at `path`; nil contents and an error text when it
+    /// exists but cannot be read (a folder, no permission).
+    static func read(path: String) -> Result<Contents, JournalReadError> {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            if errno == ENOENT { return .success(Contents()) }
+            return .failure(JournalReadError("cannot read \(path): \(String(cString: strerror(errno)))"))
+        }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else {
+                return .failure(JournalReadError("cannot read \(path): \(String(cString: strerror(errno)))"))
+            }
+            if count == 0 { break }
+            bytes.append(contentsOf: buffer[0..<count])
+        }
+        return .success(parse(bytes))
+    }
+
+    /// Splits `bytes` into records and checks each one. Never traps, whatever the input.
+    static func parse(_ bytes: [UInt8]) -> Contents {
+        var contents = Contents(size: Int64(bytes.count))
+        var start = 0
+        while start < bytes.count {
+            guard let newline = bytes[start...].firstIndex(of: 10) else {
+                contents.tornTail = true
+                break
+            }
+            if let payload = verifiedPayload(bytes[start..<newline]) {
+                contents.records.append(payload)
+            } else {
+                contents.damagedRecords += 1
+            }
+            start = newline + 1
+        }
+        return contents
+    }
+
+    private static func verifiedPayload(_ line: ArraySlice<UInt8>) -> [UInt8]? {
+        guard line.count > 9, line[line.startIndex + 8] == UInt8(ascii: " ") else { return nil }
+        let hex = String(decoding: line.prefix(8), as: UTF8.self)
+        guard let expected = UInt32(hex, radix: 16) else { return nil }
+        let payload = Array(line.dropFirst(9))
+        return CRC32.checksum(payload) == expected ? payload : nil
+    }
+
+    static func frame(_ payload: [UInt8]) -> [UInt8] {
+        let hex = String(CRC32.checksum(payload), radix: 16)
+        return Array((String(repeating: "0", count: 8 - hex.count) + hex + " ").utf8) + payload + [10]
+    }
+
+    /// The size the file will have once everything handed over is written.
+    var size: Int64 { state.withLock { $0.size } }
+
+    /// Appends one record; it reaches the disk (fsynced) shortly, in order.
+    func append(_ payload: [UInt8]) {
+        let framed = Self.frame(payload)
+        let schedule = state.withLock { state in
+            state.pending += framed
+            state.size += Int64(framed.count)
+            defer { state.scheduled = true }
+            return !state.scheduled
+        }
+        if schedule { queue.async { self.writePending() } }
+    }
+
+    /// Replaces the whole log by `payloads` (a compaction); appends made after this call
+    /// follow the snapshot. An empty snapshot removes the file.
+    func replace(with payloads: [[UInt8]]) {
+        let snapshot = payloads.flatMap(Self.frame)
+        let schedule = state.withLock { state in
+            state.snapshot = snapshot
+            state.pending = []
+            state.size = Int64(snapshot.count)
+            defer { state.scheduled = true }
+            return !state.scheduled
+        }
+        if schedule { queue.async { self.writePending() } }
+    }
+
+    /// Waits until everything handed over is on disk. Blocks: call it off the cooperative
+    /// pool or only when stopping.
+    func sync() {
+        queue.sync { writePending() }
+    }
+
+    private func writePending() {
+        let (snapshot, pending) = state.withLock { state in
+            defer { state.snapshot = nil; state.pending = []; state.scheduled = false }
+            return (state.snapshot, state.pending)
+        }
+        if let snapshot { writeSnapshot(snapshot) }
+        guard !pending.isEmpty else { return }
+        guard let descriptor = openForAppend() else { return }
+        if writeAll(descriptor, pending) {
+            fdatasync(descriptor)
+            reportRecovery()
+        } else {
+            reportFailure("cannot append to \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    private func writeSnapshot(_ bytes: [UInt8]) {
+        let descriptor = state.withLock { state in defer { state.descriptor = -1 }; return state.descriptor }
+        if descriptor >= 0 { close(descriptor) }
+        if bytes.isEmpty {
+            if unlink(path) != 0 && errno != ENOENT {
+                reportFailure("cannot remove \(path): \(String(cString: strerror(errno)))")
+            }
+            return
+        }
+        let temporary = path + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard fd >= 0 else {
+            reportFailure("cannot write \(temporary): \(String(cString: strerror(errno)))")
+            return
+        }
+        fchmod(fd, mode)
+        let written = writeAll(fd, bytes)
+        fsync(fd)
+        close(fd)
+        guard written, rename(temporary, path) == 0 else {
+            reportFailure("cannot replace \(path): \(String(cString: strerror(errno)))")
+            unlink(temporary)
+            return
+        }
+        syncDirectory()
+    }
+
+    private func openForAppend() -> Int32? {
+        if let open = state.withLock({ $0.descriptor >= 0 ? $0.descriptor : nil }) { return open }
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, mode)
+        guard fd >= 0 else {
+            reportFailure("cannot open \(path): \(String(cString: strerror(errno)))")
+            return nil
+        }
+        fchmod(fd, mode)
+        state.withLock { $0.descriptor = fd }
+        syncDirectory()
+        return fd
+    }
+
+    /// A new or renamed file survives a power cut only once its folder is synced too.
+    private func syncDirectory() {
+        let folder = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        let fd = open(folder.isEmpty ? "/" : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
+    }
+
+    private func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var written = 0
+        while written < bytes.count {
+            let result = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, bytes.count - written) }
+            if result < 0 && errno == EINTR { continue }
+            guard result > 0 else { return false }
+            written += result
+        }
+        return true
+    }
+
+    /// One error line when writing starts failing (a full or read-only disk), not one per record.
+    private func reportFailure(_ message: String) {
+        let first = state.withLock { state in defer { state.failing = true }; return !state.failing }
+        if first { onError("\(message): uploads go on, but a restart now would not resume them") }
+    }
+
+    private func reportRecovery() {
+        let recovered = state.withLock { state in defer { state.failing = false }; return state.failing }
+        if recovered { onError("\(path) is written again") }
+    }
+}

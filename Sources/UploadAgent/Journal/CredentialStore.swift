@@ -1,0 +1,56 @@
+/// The start options of files whose upload has not ended (`<stateDir>/credentials.log`,
+/// mode 0600): what a restarted agent resumes with while they are valid. They are
+/// credentials (signed URLs, keys, SAS), so this is the one file in the state folder that
+/// holds secrets; each file's options are dropped when its upload ends, and the file
+/// itself is removed once none are left.
+final class CredentialStore: @unchecked Sendable {
+    static let version = 1
+    static let fileName = "credentials.log"
+
+    private let file: JournalFile<CredentialEntry>
+    private(set) var options: [String: [String: String]] = [:]
+
+    init(stateDir: String, onError: @escaping @Sendable (String) -> Void) {
+        file = JournalFile(path: "\(stateDir)/\(Self.fileName)", mode: 0o600, onError: onError)
+    }
+
+    /// Reads what an earlier run kept.
+    func load(problems: (String) -> Void) {
+        let entries = file.read(expectedVersion: Self.version, version: { entry in
+            if case .header(let version) = entry { return version }
+            return nil
+        }, problems: problems)
+        for entry in entries {
+            switch entry {
+            case .header: break
+            case .set(let id, let options): self.options[id] = options
+            case .remove(let id): options[id] = nil
+            }
+        }
+        compact()
+    }
+
+    func set(_ options: [String: String], for fileId: String) {
+        if self.options.isEmpty { file.replace(with: [.header(version: Self.version)]) }
+        self.options[fileId] = options
+        file.append(.set(file: fileId, options: options))
+        if file.needsCompaction { compact() }
+    }
+
+    func remove(_ fileId: String) {
+        guard options.removeValue(forKey: fileId) != nil else { return }
+        if options.isEmpty {
+            file.replace(with: [])
+        } else {
+            file.append(.remove(file: fileId))
+            if file.needsCompaction { compact() }
+        }
+    }
+
+    private func compact() {
+        file.replace(with: options.isEmpty ? [] : [.header(version: Self.version)]
+                     + options.map { CredentialEntry.set(file: $0.key, options: $0.value) })
+    }
+
+    func sync() { file.sync() }
+}

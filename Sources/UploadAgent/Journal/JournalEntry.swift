@@ -1,0 +1,14 @@
+/// One record of the upload journal. Each says what changed, in full for the one thing it
+/// names (an upload without its files, one file), so replaying them in order rebuilds the
+/// registry, and a change costs one small record whatever the size of its upload.
+enum JournalEntry: Codable, Sendable {
+    /// The first record: the format of the records after it.
+    case header(version: Int)
+    case window(PersistedWindow?)
+    case upload(UploadRecord)
+    case file(FileRecord)
+    /// The upload ended and the backend acknowledged its final status.
+    case removeUpload(id: String)
+    /// The last `lastUpload` sent, so a registration after a restart can restore it.
+    case lastReported(upload: UploadRecord, progress: Int)
+}

@@ -1,0 +1,52 @@
+/// One file of an upload (a "child", id `<parent>#<n>`): what the backend starts with its
+/// own credentials. The journal keeps it, so after a restart the agent knows the file,
+/// what it looked like, and what the storage server already holds of it.
+public struct FileRecord: Codable, Sendable, Equatable {
+    public var correlationId: String
+    public var parentId: String
+    public var path: String
+    public var size: Int64
+    /// The file as it was when its upload began (or was selected): a resumed upload of a
+    /// file that changed since would mix old and new bytes.
+    public var identity: FileIdentity?
+    public var state: UploadState = .pending
+    public var provider: String?
+    /// The highest byte count acknowledged so far; never goes backwards across retries.
+    public var transferred: Int64 = 0
+    public var attempts = 0
+    public var message = ""
+    /// What the storage server confirmed, for a resume.
+    public var serverProgress: ServerProgress?
+    /// Uploaded with `delete` on, not yet deleted: a crash in between must not keep it.
+    public var deletePending = false
+    /// How often new credentials were asked for after the server refused the old ones.
+    public var credentialRenewals = 0
+    /// When the outbox request went out; nil while none is outstanding. Not journaled:
+    /// after a restart every unanswered request is sent again.
+    var requestedAt: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case correlationId, parentId, path, size, identity, state, provider, transferred, attempts, message
+        case serverProgress, deletePending, credentialRenewals
+    }
+
+    public init(correlationId: String, parentId: String, path: String, size: Int64, identity: FileIdentity? = nil) {
+        self.correlationId = correlationId
+        self.parentId = parentId
+        self.path = path
+        self.size = size
+        self.identity = identity
+    }
+
+    /// The entry in the status file's `files`.
+    var statusValue: JSONValue {
+        var value: [String: JSONValue] = [
+            "correlationId": .string(correlationId), "path": .string(path),
+            "size": .number(Double(size)), "transferred": .number(Double(transferred)),
+            "state": .string(state.rawValue), "attempts": .number(Double(attempts)),
+            "provider": provider.map { .string($0) } ?? .null,
+        ]
+        if !message.isEmpty { value["message"] = .string(message) }
+        return .object(value)
+    }
+}

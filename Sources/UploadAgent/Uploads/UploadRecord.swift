@@ -1,0 +1,80 @@
+/// One triggered upload (the "parent"): its files are `<id>#1` … `<id>#<fileCount>`, and
+/// its status is what the backend sees as `lastUpload`. Journaled without its files, so
+/// a change of the parent never rewrites them.
+public struct UploadRecord: Codable, Sendable, Equatable {
+    public var correlationId: String
+    public var state: UploadState = .pending
+    public var startTime: Double
+    public var endTime: Double?
+    public var statusCode = ""
+    public var message = ""
+    public var info: [String: String] = [:]
+    public var fileCount: Int
+    /// The trigger's `options.X`, passed on as `X` in every request of this upload.
+    public var requestOptions: [String: String] = [:]
+
+    // Not journaled: rebuilt from the files when the journal is read.
+    var totals = UploadTotals()
+    /// The last progress value published, so it is sent only when its integer changes.
+    var publishedProgress = -1
+    /// The next file number that may still need its first request.
+    var nextToRequest = 1
+
+    enum CodingKeys: String, CodingKey {
+        case correlationId, state, startTime, endTime, statusCode, message, info, fileCount, requestOptions
+    }
+
+    public init(correlationId: String, startTime: Double, fileCount: Int) {
+        self.correlationId = correlationId
+        self.startTime = startTime
+        self.fileCount = fileCount
+    }
+
+    func fileId(_ number: Int) -> String { "\(correlationId)#\(number)" }
+
+    var fileIds: [String] { fileCount > 0 ? (1...fileCount).map(fileId) : [] }
+
+    /// 0–100 over the bytes of all files (by file count when no sizes are known); 100
+    /// only once the upload succeeded.
+    public var progress: Int {
+        if state == .success { return 100 }
+        let fraction: Double
+        if totals.totalBytes > 0 {
+            fraction = Double(totals.doneBytes) / Double(totals.totalBytes)
+        } else if fileCount > 0 {
+            fraction = Double(totals.count(.success)) / Double(fileCount)
+        } else {
+            fraction = 0
+        }
+        return min(99, max(0, Int(fraction * 100)))
+    }
+
+    /// The `lastUpload` property value.
+    public var lastUploadValue: JSONValue { lastUploadValue(progress: progress) }
+
+    func lastUploadValue(progress: Int) -> JSONValue {
+        [
+            "correlationId": .string(correlationId), "state": .string(state.rawValue),
+            "startTime": .string(RFC3339.format(startTime)),
+            "endTime": endTime.map { .string(RFC3339.format($0)) } ?? .null,
+            "statusCode": .string(statusCode), "message": .string(message),
+            "progress": .number(Double(progress)),
+            "info": .object(info.mapValues { .string($0) }),
+        ]
+    }
+
+    /// The entry in the status file's `uploads` and `recent`, with the file rows given
+    /// (all of a small upload; the ones in flight of a large one).
+    func statusValue(files: [FileRecord]) -> JSONValue {
+        [
+            "correlationId": .string(correlationId), "state": .string(state.rawValue),
+            "progress": .number(Double(progress)),
+            "startTime": .string(RFC3339.format(startTime)),
+            "endTime": endTime.map { .string(RFC3339.format($0)) } ?? .null,
+            "statusCode": .string(statusCode), "message": .string(message),
+            "fileCount": .number(Double(fileCount)),
+            "fileStates": totals.countsValue,
+            "files": .array(files.map(\.statusValue)),
+        ]
+    }
+}

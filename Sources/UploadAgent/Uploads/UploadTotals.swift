@@ -1,0 +1,35 @@
+/// Running sums over the files of one upload: bytes in all, bytes done, files per state.
+/// Kept up to date as each file changes, so progress and counts cost O(1) per event
+/// whatever the number of files.
+struct UploadTotals: Sendable, Equatable {
+    var totalBytes: Int64 = 0
+    var doneBytes: Int64 = 0
+    private var counts = [Int](repeating: 0, count: UploadState.allCases.count)
+
+    mutating func add(_ file: FileRecord) { apply(file, sign: 1) }
+    mutating func remove(_ file: FileRecord) { apply(file, sign: -1) }
+
+    private mutating func apply(_ file: FileRecord, sign: Int64) {
+        totalBytes += sign * file.size
+        doneBytes += sign * min(file.transferred, file.size)
+        counts[Self.slot(file.state)] += Int(sign)
+    }
+
+    func count(_ state: UploadState) -> Int { counts[Self.slot(state)] }
+
+    var files: Int { counts.reduce(0, +) }
+
+    /// Files that will not change any more.
+    var finished: Int { count(.success) + count(.failed) + count(.canceled) }
+
+    private static func slot(_ state: UploadState) -> Int {
+        UploadState.allCases.firstIndex(of: state)!
+    }
+
+    /// `{"PENDING": 3, "UPLOADING": 1, …}` for the status file, states with files only.
+    var countsValue: JSONValue {
+        .object(Dictionary(uniqueKeysWithValues: UploadState.allCases.compactMap { state in
+            count(state) > 0 ? (state.rawValue, JSONValue.number(Double(count(state)))) : nil
+        }))
+    }
+}
