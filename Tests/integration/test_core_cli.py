@@ -68,9 +68,9 @@ def test_sigterm_when_idle_exits_0(agent):
     assert time.monotonic() - started < 5
 
 
-def test_sigterm_during_upload_cancels_and_exits_0(cloud, agent, files_dir, http_sink):
+def test_sigterm_during_upload_pauses_and_the_next_start_resumes(cloud, agent, files_dir, http_sink):
     size = 20 * MiB
-    make_file(files_dir / "big.bin", size)
+    digest = make_file(files_dir / "big.bin", size)
     process = agent(stopTimeout="1s")
     http_sink.rate = 1 * MiB
     (request,) = trigger(cloud, "term", 1)
@@ -80,11 +80,20 @@ def test_sigterm_during_upload_cancels_and_exits_0(cloud, agent, files_dir, http
     process.signal(signal.SIGTERM)
     assert process.wait_exit(15) == 0, process.log_tail()
     assert time.monotonic() - started < 8, "stopTimeout 1s, yet the agent took long to stop"
-    final = cloud.wait_last_upload("term", timeout=3)
-    assert final["state"] == "CANCELED", final
+    paused = cloud.wait_last_upload("term", states=("PAUSED",), timeout=3)
+    assert paused["progress"] < 100, paused
     http_sink.rate = None
-    (received,) = http_sink.wait_for(1, timeout=10)
-    assert received.bytes < size and not received.complete
+    (cut,) = http_sink.wait_for(1, timeout=10)
+    assert cut.bytes < size and not cut.complete
+    # What `systemctl restart` does next: the same config, the same state folder.
+    mark = cloud.mark()
+    agent(stopTimeout="1s")
+    final = cloud.wait_last_upload("term", since=mark, timeout=30)
+    assert final["state"] == "SUCCESS", final
+    states = [value["state"] for value in cloud.last_uploads("term", since=mark)]
+    assert "UPLOADING" in states, states
+    complete = [r for r in http_sink.requests if r.complete]
+    assert [r.sha256 for r in complete] == [digest]
 
 
 def test_sigterm_waits_for_short_upload_within_stop_timeout(cloud, agent, files_dir, http_sink):
