@@ -79,6 +79,20 @@ import Glibc
         #expect(preferred.configSource == "config file \(ours)")
     }
 
+    /// The shipped unit names our file explicitly; absent, Kanto's is read all the same.
+    @Test func ourStandardFileNamedExplicitlyButAbsentFallsBackToKantos() throws {
+        let folder = Self.temporaryFolder()
+        let ours = folder + "/ours.json", kantos = folder + "/kanto.json"
+        Self.write(#"{"files": "/kanto/*"}"#, to: kantos)
+        let result = try ConfigLoader.load(arguments: ["--config", ours], defaultConfigFiles: [ours, kantos])
+        #expect(result.configFile == kantos && result.config.files == "/kanto/*")
+        #expect(result.configSource == "config file \(kantos) (\(ours) absent)")
+        unlink(kantos)
+        #expect(throws: ConfigError.self) {
+            try ConfigLoader.load(arguments: ["--config", ours], defaultConfigFiles: [ours, kantos])
+        }
+    }
+
     @Test func anExplicitConfigIsTheOnlyOneRead() throws {
         let folder = Self.temporaryFolder()
         let kantos = folder + "/kanto.json"

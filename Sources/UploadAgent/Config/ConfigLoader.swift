@@ -19,8 +19,9 @@ public enum ConfigLoader {
         public var configSource: String
     }
 
-    /// Our config file, and Kanto's: read when no `--config` is given, the first that
-    /// exists. A gateway that ran Kanto keeps its /etc/file-upload/config.json working.
+    /// Our config file, and Kanto's: read when no `--config` is given (or our own is named
+    /// but absent), the first that exists. A gateway that ran Kanto keeps its
+    /// /etc/file-upload/config.json working.
     public static let standardConfigFiles = ["/etc/file-upload-agent/config.json", "/etc/file-upload/config.json"]
 
     /// `standardConfigFiles` are looked at only when the caller passes them: the tests and
@@ -32,7 +33,7 @@ public enum ConfigLoader {
     public static func load(_ arguments: CommandLineArguments, defaultConfigFiles: [String] = []) throws(ConfigError) -> Result {
         var config = AgentConfig()
         var unknown: [String] = []
-        let configFile = arguments.configPath ?? defaultConfigFiles.first { FileCheck.exists($0) }
+        let configFile = chooseConfigFile(given: arguments.configPath, defaults: defaultConfigFiles)
         if let configFile {
             unknown = try apply(file: configFile, to: &config)
         }
@@ -41,15 +42,25 @@ public enum ConfigLoader {
         }
         try config.validate()
         return Result(config: config, unknownKeys: unknown, configFile: configFile,
-                      configSource: describe(configFile, given: arguments.configPath != nil, defaults: defaultConfigFiles))
+                      configSource: describe(configFile, defaults: defaultConfigFiles))
     }
 
-    static func describe(_ file: String?, given: Bool, defaults: [String]) -> String {
+    /// The file to read: the given one, else the first default that exists. Our own
+    /// standard file, named explicitly (as the shipped unit does) but absent, falls back to
+    /// Kanto's like the implicit default, so a gateway that ran Kanto keeps its config.
+    static func chooseConfigFile(given: String?, defaults: [String]) -> String? {
+        guard let given else { return defaults.first { FileCheck.exists($0) } }
+        guard given == defaults.first, !FileCheck.exists(given) else { return given }
+        return defaults.dropFirst().first { FileCheck.exists($0) } ?? given
+    }
+
+    static func describe(_ file: String?, defaults: [String]) -> String {
         guard let file else {
             return defaults.isEmpty ? "no config file: defaults and flags only"
                 : "no config file (\(defaults.joined(separator: " and ")) absent): defaults and flags only"
         }
-        guard !given, let index = defaults.firstIndex(of: file), index > 0 else { return "config file \(file)" }
+        guard let index = defaults.firstIndex(of: file), index > 0,
+              !defaults[..<index].contains(where: FileCheck.exists) else { return "config file \(file)" }
         return "config file \(file) (\(defaults[..<index].joined(separator: " and ")) absent)"
     }
 
