@@ -1,6 +1,8 @@
 """Kanto's command line on our binary: `-version` wherever it stands, and boolean flags in
 Go's spellings (`-delete=1`, `-checksum=t`), as service files written for Kanto use them."""
 import re
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -36,3 +38,17 @@ def test_a_boolean_flag_with_another_word_exits_2_naming_it(agent):
     process = agent(start=False, args=["-delete=yes"]).start()
     assert process.wait_exit(15) == 2, process.log_tail()
     assert "'delete'" in process.log_text() and "yes" in process.log_text(), process.log_text()
+
+
+def test_make_install_leaves_kantos_config_in_charge(tmp_path):
+    """On a gateway that ran Kanto, installing puts no example config in front of Kanto's."""
+    repo = Path(__file__).resolve().parents[2]
+    destdir = tmp_path / "root"
+    kanto_config = destdir / "etc/file-upload/config.json"
+    kanto_config.parent.mkdir(parents=True)
+    kanto_config.write_text('{"logFile": "/var/log/file-upload/file-upload.log", "files": "/var/tmp/file-upload/*.*"}')
+    run = subprocess.run(["make", "-C", str(repo), "install", f"DESTDIR={destdir}", "PREFIX=/usr",
+                          "CONFIGURATION=debug"], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert not (destdir / "etc/file-upload-agent/config.json").exists()
+    assert "Kanto's" in run.stdout and "config.json is present" in run.stdout, run.stdout
