@@ -74,6 +74,8 @@ install: deps
 	sed -i 's|/usr/local/bin/file-upload-agent|$(PREFIX)/bin/file-upload-agent|' $(DESTDIR)$(SYSTEMD_DIR)/file-upload-agent.service
 	@if [ -f $(DESTDIR)$(CONF_DIR)/config.json ]; then \
 		echo "keeping existing $(DESTDIR)$(CONF_DIR)/config.json"; \
+	elif [ -f $(DESTDIR)/etc/file-upload/config.json ]; then \
+		echo "Kanto's $(DESTDIR)/etc/file-upload/config.json is present: the agent reads it (no example config installed)"; \
 	else \
 		install -D -m 0640 config/file-upload-agent.json $(DESTDIR)$(CONF_DIR)/config.json; \
 	fi

@@ -1,3 +1,4 @@
+import Logging
 import UploadAgent
 #if canImport(Glibc)
 import Glibc
@@ -9,12 +10,14 @@ enum DaemonCommand {
         file-upload-agent: uploads files from this device to cloud storage on Eclipse Ditto commands.
 
         USAGE:
-          file-upload-agent [--config FILE] [--<key> <value> | --<flag>[=true|false] …]
+          file-upload-agent [--config FILE] [--<key> <value> | --<flag>[=true|false|1|0|t|f] …] [-version]
           file-upload-agent status [--json] [--config FILE]
           file-upload-agent upload FILE --options-file OPTIONS.json [--provider NAME] [--config FILE]
           file-upload-agent --version
 
         Every config key can be given as a flag, which wins over the file (Kanto's -key form works too).
+        Without --config the agent reads /etc/file-upload-agent/config.json, or else Kanto's
+        /etc/file-upload/config.json, when one exists.
         Keys: \(ConfigKey.all.map(\.name).joined(separator: ", ")).
         See README.md for their meaning and defaults.
         """
@@ -22,11 +25,27 @@ enum DaemonCommand {
     static func run(arguments: [String]) async -> Int32 {
         let loaded: ConfigLoader.Result
         do {
-            loaded = try ConfigLoader.load(arguments: arguments)
+            let parsed = try CommandLineArguments(parsing: arguments)
+            if parsed.versionRequested {  // Kanto's -version, wherever it stands
+                print("file-upload-agent \(AgentVersion.current)")
+                return 0
+            }
+            loaded = try ConfigLoader.load(parsed, defaultConfigFiles: ConfigLoader.standardConfigFiles)
         } catch {
             StandardError.write("file-upload-agent: \(error)\n")
             return 2
         }
+        announce(loaded)
         return await Agent(config: loaded.config, unknownConfigKeys: loaded.unknownKeys).run()
+    }
+
+    /// Says which config file the agent runs on, in the agent's log format on stderr
+    /// (journald), so an operator who replaced Kanto sees that its file was picked up.
+    static func announce(_ loaded: ConfigLoader.Result) {
+        let sink = LogSink(path: nil, maxMegabytes: 1, keep: 1)
+        let logger = Logger(label: "file-upload-agent") { _ in
+            AgentLogHandler(level: AgentLogHandler.level(loaded.config.logLevel), sink: sink)
+        }
+        logger.info("\(loaded.configSource)")
     }
 }

@@ -18,7 +18,10 @@ struct StatusCommand: AsyncParsableCommand {
         if path == nil {
             var arguments: [String] = []
             if let config { arguments += ["--config", config] }
-            do { path = try ConfigLoader.load(arguments: arguments).config.statusFile } catch {
+            do {
+                path = try ConfigLoader.load(arguments: arguments, defaultConfigFiles: ConfigLoader.standardConfigFiles)
+                    .config.statusFile
+            } catch {
                 StandardError.write("file-upload-agent: \(error)\n")
                 throw ExitCode(2)
             }

@@ -79,7 +79,7 @@ import Glibc
 
         let requests = transport.requests
         #expect(requests.first?.method == "POST")
-        #expect(requests.first?.url == "https://bucket.s3.eu-central-1.amazonaws.com/file.bin?uploads")
+        #expect(requests.first?.url == "https://bucket.s3.eu-central-1.amazonaws.com/\(file.path)?uploads")
         let parts = requests.filter { $0.method == "PUT" }
         #expect(parts.count == 6)
         for number in 1...6 {
@@ -198,13 +198,13 @@ import Glibc
         provider.multipartStateDidChange = { state in states.withLock { $0.append(state) } }
         try await provider.upload(file) { _ in }
         let final = try #require(states.withLock { $0.last })
-        #expect(final.uploadId == "upload-1" && final.bucket == "bucket" && final.key == "file.bin")
+        #expect(final.uploadId == "upload-1" && final.bucket == "bucket" && final.key == file.path)
         #expect(final.completedParts == [1: "\"etag-1\"", 2: "\"etag-2\"", 3: "\"etag-3\""])
         #expect(states.withLock { $0.first?.completedParts.isEmpty } == true)
 
         let transport = FakeS3Transport()
         let log = ProgressLog()
-        let resumed = S3MultipartState(uploadId: "old-upload", bucket: "bucket", key: "file.bin", fileSize: file.size,
+        let resumed = S3MultipartState(uploadId: "old-upload", bucket: "bucket", key: file.path, fileSize: file.size,
                                        partSize: partSize, completedParts: [1: "\"etag-1\"", 3: "\"etag-3\""])
         try await Self.provider(transport).upload(file, resuming: resumed) { log.record($0) }
         let requests = transport.requests
@@ -218,8 +218,35 @@ import Glibc
         let file = try Self.makeFile(size: 3, name: "a b.txt")
         let transport = FakeS3Transport()
         try await Self.provider(transport, options: ["aws.endpoint": "http://127.0.0.1:9000/"]).upload(file) { _ in }
-        #expect(transport.requests.first?.url == "http://127.0.0.1:9000/bucket/a%20b.txt")
+        let folder = String(file.path.dropLast("/a b.txt".count))
+        #expect(transport.requests.first?.url == "http://127.0.0.1:9000/bucket/\(folder)/a%20b.txt")
         #expect(transport.requests.first?.headers["host"] == "127.0.0.1:9000")
+    }
+
+    /// Kanto's default key is the path as the request gave it, leading slash included: the
+    /// URL then has two slashes after the bucket, and the canonical URI keeps them (S3 does
+    /// not normalise paths), or the signature would cover another key than the one stored.
+    @Test func defaultKeyIsTheFilePathWithItsLeadingSlash() async throws {
+        let file = UploadSource(path: "/var/tmp/file-upload/a b.log", size: 0)
+        let transport = FakeS3Transport()
+        try await Self.provider(transport).upload(file) { _ in }
+        let put = try #require(transport.requests.first)
+        #expect(put.url == "https://bucket.s3.eu-central-1.amazonaws.com//var/tmp/file-upload/a%20b.log")
+        let pathStyle = FakeS3Transport()
+        try await Self.provider(pathStyle, options: ["aws.endpoint": "http://127.0.0.1:9000"]).upload(file) { _ in }
+        #expect(pathStyle.requests.first?.url == "http://127.0.0.1:9000/bucket//var/tmp/file-upload/a%20b.log")
+        let signer = SigV4Signer(credentials: AWSCredentials(accessKeyId: "AKIDEXAMPLE", secretAccessKey: Self.secret,
+                                                             sessionToken: nil),
+                                 region: "eu-central-1", now: { 1_369_353_600 })
+        var request = HTTPRequest(method: "PUT", url: "http://127.0.0.1:9000/bucket//var/tmp/a.log")
+        let signature = signer.signature(for: &request, payloadHash: "UNSIGNED-PAYLOAD")
+        #expect(signature.canonicalRequest.hasPrefix("PUT\n/bucket//var/tmp/a.log\n"))
+    }
+
+    @Test func objectKeyTemplateStillDropsLeadingSlashes() throws {
+        let options = try S3Options(Self.options.merging(["aws.object.key": "/{device}/{file}"]) { $1 })
+        #expect(options.objectKey(for: UploadSource(path: "/a/b.log", size: 1), deviceId: "ns:d") == "ns:d/b.log")
+        #expect(try S3Options(Self.options).objectKey(for: UploadSource(path: "/a/b.log", size: 1), deviceId: "ns:d") == "/a/b.log")
     }
 
     @Test func sessionTokenIsSent() async throws {

@@ -26,10 +26,10 @@ def test_upload_arrives_intact(s3_target, s3_upload, tmp_path, size, checksum, p
     file = make_file(tmp_path / f"data-{size}.bin", size, seed=size % 97)
     result = s3_upload.run(file, s3_target.options(), checksum=checksum)
     assert result.returncode == 0, result.stderr
-    stored = s3_target.object_bytes(file.name)
+    stored = s3_target.object_bytes(str(file))  # Kanto's default key: the path as given
     assert len(stored) == size
     assert sha256(stored) == sha256(file.read_bytes())
-    etag = s3_target.s3.head_object(Bucket=s3_target.bucket, Key=file.name)["ETag"].strip('"')
+    etag = s3_target.s3.head_object(Bucket=s3_target.bucket, Key=str(file))["ETag"].strip('"')
     # A multipart object's ETag ends in -<parts>; a PutObject's is the MD5 of the bytes.
     if parts:
         assert etag.endswith(f"-{parts}")
@@ -45,6 +45,24 @@ def test_object_key_placeholders_expand(s3_target, s3_upload, tmp_path):
     result = s3_upload.run(file, s3_target.options(aws_object_key="{device}/logs/{file}"))
     assert result.returncode == 0, result.stderr
     assert s3_target.object_bytes("edge:device-1/logs/report 1.log") == file.read_bytes()
+
+
+@pytest.mark.parametrize("size", [300, 12 * MIB])  # one PutObject; multipart (create, parts, complete)
+def test_default_key_is_the_file_path_with_its_leading_slash(s3_target, s3_upload, tmp_path, size):
+    """Kanto stores an object under the file's path; two files of one name in different
+    folders are two objects, each readable by its path, leading slash and all."""
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    files = [make_file(first / "same.log", size, seed=3), make_file(second / "same.log", size + 1, seed=4)]
+    for file in files:
+        result = s3_upload.run(file, s3_target.options())
+        assert result.returncode == 0, result.stderr
+    keys = sorted(item["Key"] for item in s3_target.s3.list_objects_v2(Bucket=s3_target.bucket)["Contents"])
+    assert keys == sorted(str(file) for file in files) and all(key.startswith("/") for key in keys)
+    for file in files:
+        assert sha256(s3_target.object_bytes(str(file))) == sha256(file.read_bytes())
+    assert s3_target.open_multipart_uploads() == []
 
 
 def test_wrong_secret_fails_with_the_s3_error_and_no_secret(s3_target, s3_upload, tmp_path):
@@ -74,7 +92,7 @@ def test_session_credentials_from_sts(s3_target, s3_upload, tmp_path):
     file = make_file(tmp_path / "session.bin", 12 * MIB, seed=5)  # multipart: every request carries the token
     result = s3_upload.run(file, s3_target.options(**session))
     assert result.returncode == 0, result.stderr
-    assert sha256(s3_target.object_bytes(file.name)) == sha256(file.read_bytes())
+    assert sha256(s3_target.object_bytes(str(file))) == sha256(file.read_bytes())
 
     other = make_file(tmp_path / "bad-token.bin", 100)
     result = s3_upload.run(other, s3_target.options(**{**session, "aws_session_token": credentials["SessionToken"] + "x"}))

@@ -70,7 +70,8 @@ public struct ConfigKey: Sendable {
         ConfigKey(name: name, isBoolean: true) { config, value throws(ConfigError) in
             switch value {
             case .bool(let b): config[keyPath: path] = b
-            case .string(let s) where ["true", "false"].contains(s.lowercased()): config[keyPath: path] = s.lowercased() == "true"
+            case .string(let s) where GoBool.parse(s) != nil: config[keyPath: path] = GoBool.parse(s)!
+            case .string(let s): throw ConfigError(name, "'\(s)' is not a boolean (\(GoBool.accepted))")
             default: throw ConfigError(name, "expected true or false, got \(value.typeName)")
             }
         }

@@ -6,57 +6,62 @@ import Foundation
 
 /// Builds the configuration from defaults, then the JSON file, then command-line flags
 /// (which win), then validates it. Flags take Kanto's single-dash form (`-broker x`,
-/// `-delete=true`) as well as `--broker x`, so existing service files keep working.
+/// `-delete=true`) as well as `--broker x`, so existing service files keep working
+/// (`CommandLineArguments`).
 public enum ConfigLoader {
     public struct Result: Sendable {
         public var config: AgentConfig
         /// Keys in the file the agent does not know: logged, not fatal (Kanto ignores them too).
         public var unknownKeys: [String]
+        /// The config file that was read; nil when none was.
+        public var configFile: String?
+        /// Which file was read and why, for the start-up log line.
+        public var configSource: String
     }
 
-    public static func load(arguments: [String]) throws(ConfigError) -> Result {
-        var flags: [(ConfigKey, JSONValue)] = []
-        var configPath: String?
-        var index = 0
-        while index < arguments.count {
-            var argument = arguments[index]
-            index += 1
-            guard argument.hasPrefix("-") else { throw ConfigError("", "unexpected argument '\(argument)'") }
-            argument = String(argument.drop(while: { $0 == "-" }))
-            var inlineValue: String?
-            if let equals = argument.firstIndex(of: "=") {
-                inlineValue = String(argument[argument.index(after: equals)...])
-                argument = String(argument[..<equals])
-            }
-            func nextValue() throws(ConfigError) -> String {
-                if let inlineValue { return inlineValue }
-                guard index < arguments.count else { throw ConfigError(argument, "the flag needs a value") }
-                index += 1
-                return arguments[index - 1]
-            }
-            if argument == "config" || argument == "configFile" {
-                configPath = try nextValue()
-                continue
-            }
-            guard let key = ConfigKey.named(argument) else {
-                throw ConfigError("", "unknown flag '--\(argument)'")
-            }
-            if key.isBoolean {
-                flags.append((key, .string(inlineValue ?? "true")))
-            } else {
-                flags.append((key, .string(try nextValue())))
-            }
-        }
+    /// Our config file, and Kanto's: read when no `--config` is given (or our own is named
+    /// but absent), the first that exists. A gateway that ran Kanto keeps its
+    /// /etc/file-upload/config.json working.
+    public static let standardConfigFiles = ["/etc/file-upload-agent/config.json", "/etc/file-upload/config.json"]
+
+    /// `standardConfigFiles` are looked at only when the caller passes them: the tests and
+    /// the `upload` command stay independent of what is installed on the machine.
+    public static func load(arguments: [String], defaultConfigFiles: [String] = []) throws(ConfigError) -> Result {
+        try load(CommandLineArguments(parsing: arguments), defaultConfigFiles: defaultConfigFiles)
+    }
+
+    public static func load(_ arguments: CommandLineArguments, defaultConfigFiles: [String] = []) throws(ConfigError) -> Result {
         var config = AgentConfig()
         var unknown: [String] = []
-        if let configPath {
-            unknown = try apply(file: configPath, to: &config)
+        let configFile = chooseConfigFile(given: arguments.configPath, defaults: defaultConfigFiles)
+        if let configFile {
+            unknown = try apply(file: configFile, to: &config)
         }
-        for (key, value) in flags {
-            try key.apply(&config, value)
+        for (key, value) in arguments.flags {
+            try key.apply(&config, .string(value))
         }
         try config.validate()
-        return Result(config: config, unknownKeys: unknown)
+        return Result(config: config, unknownKeys: unknown, configFile: configFile,
+                      configSource: describe(configFile, defaults: defaultConfigFiles))
+    }
+
+    /// The file to read: the given one, else the first default that exists. Our own
+    /// standard file, named explicitly (as the shipped unit does) but absent, falls back to
+    /// Kanto's like the implicit default, so a gateway that ran Kanto keeps its config.
+    static func chooseConfigFile(given: String?, defaults: [String]) -> String? {
+        guard let given else { return defaults.first { FileCheck.exists($0) } }
+        guard given == defaults.first, !FileCheck.exists(given) else { return given }
+        return defaults.dropFirst().first { FileCheck.exists($0) } ?? given
+    }
+
+    static func describe(_ file: String?, defaults: [String]) -> String {
+        guard let file else {
+            return defaults.isEmpty ? "no config file: defaults and flags only"
+                : "no config file (\(defaults.joined(separator: " and ")) absent): defaults and flags only"
+        }
+        guard let index = defaults.firstIndex(of: file), index > 0,
+              !defaults[..<index].contains(where: FileCheck.exists) else { return "config file \(file)" }
+        return "config file \(file) (\(defaults[..<index].joined(separator: " and ")) absent)"
     }
 
     /// Applies the keys of a JSON config file; returns the names it did not know.

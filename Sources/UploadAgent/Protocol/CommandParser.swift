@@ -1,7 +1,8 @@
 /// Turns an MQTT command (Hono topic + Ditto envelope) into a typed `InboxMessage`, or
 /// says why it is not for us. Accepts both spellings the seed and Kanto use
 /// (`correlationID`/`correlationId`, `statusCode` as number or string, times as epoch
-/// seconds, epoch milliseconds or RFC 3339). Never traps, whatever the payload.
+/// seconds, epoch milliseconds or RFC 3339), and the fields of a value in any letter case,
+/// as Kanto's Go decoder does (`JSONFields`). Never traps, whatever the payload.
 public struct CommandParser: Sendable {
     public enum Outcome: Sendable {
         case inbox(InboxMessage)
@@ -94,17 +95,17 @@ public struct CommandParser: Sendable {
         }
     }
 
-    private static func fields(of value: JSONValue, _ name: String) throws(OperationError) -> [String: JSONValue] {
+    private static func fields(of value: JSONValue, _ name: String) throws(OperationError) -> JSONFields {
         switch value {
-        case .object(let object): return object
-        case .null: return [:]
+        case .object(let object): return JSONFields(object)
+        case .null: return JSONFields([:])
         default: throw .badRequest("invalid '\(name)' parameters: the value must be a JSON object, not \(value.typeName)")
         }
     }
 
-    private static func correlationId(_ object: [String: JSONValue], _ name: String,
+    private static func correlationId(_ object: JSONFields, _ name: String,
                                       required: Bool) throws(OperationError) -> String? {
-        let value = object["correlationID"] ?? object["correlationId"] ?? object["correlationid"]
+        let value = object["correlationID", "correlationId"]
         switch value {
         case .string(let id)? where !id.isEmpty: return id
         case nil, .null?, .string?:
@@ -115,7 +116,7 @@ public struct CommandParser: Sendable {
         }
     }
 
-    private static func options(_ object: [String: JSONValue], _ name: String) throws(OperationError) -> [String: String] {
+    private static func options(_ object: JSONFields, _ name: String) throws(OperationError) -> [String: String] {
         guard let value = object["options"], !value.isNull else { return [:] }
         guard let map = value.stringMap else {
             throw .badRequest("invalid '\(name)' parameters: 'options' must be an object of strings")

@@ -77,11 +77,17 @@ public struct GenericHTTPProvider: StorageProvider {
         progress(file.size)
     }
 
-    /// The headers every request of this upload carries: ours first, then the backend's
-    /// `https.header.*`, which may override anything.
+    /// Kanto's content type of generic uploads: a URL pre-signed for Kanto may sign it.
+    static let defaultContentType = "application/x-binary"
+
+    /// The headers every request of this upload carries: ours first (Kanto's content type,
+    /// the optional disposition), then the backend's `https.header.*`, which may override
+    /// anything, whatever its letter case.
     func requestHeaders(for file: UploadSource) -> [(name: String, value: String)] {
         let disposition = contentDisposition ? [("Content-Disposition", "attachment; filename=\"\(file.baseName)\"")] : []
-        return disposition + headers
+        let overridden = Set(headers.map { $0.name.lowercased() })
+        let ours = [("Content-Type", Self.defaultContentType)] + disposition
+        return ours.filter { !overridden.contains($0.0.lowercased()) } + headers
     }
 
     /// "HTTP 403 from https://host/path: <start of the body>": what a person needs to act.

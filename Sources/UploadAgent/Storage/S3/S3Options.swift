@@ -4,8 +4,9 @@ struct S3Options: Sendable {
     var region: String
     var credentials: AWSCredentials
     var bucket: String
-    /// The object key with `{file}` and `{device}` still in it.
-    var objectKeyTemplate: String
+    /// The `aws.object.key` option with `{file}` and `{device}` still in it; nil when the
+    /// backend gave none, and the key is the file's path (Kanto's default).
+    var objectKeyTemplate: String?
     /// An S3-compatible endpoint (`http(s)://host[:port][/prefix]`); nil for AWS itself.
     var endpoint: String?
 
@@ -16,7 +17,7 @@ struct S3Options: Sendable {
             secretAccessKey: try options.required("aws.secret.access.key"),
             sessionToken: options["aws.session.token"].flatMap { $0.isEmpty ? nil : $0 })
         bucket = try options.required("aws.s3.bucket")
-        objectKeyTemplate = options["aws.object.key"].flatMap { $0.isEmpty ? nil : $0 } ?? "{file}"
+        objectKeyTemplate = options["aws.object.key"].flatMap { $0.isEmpty ? nil : $0 }
         if let endpoint = options["aws.endpoint"], !endpoint.isEmpty {
             let scheme = endpoint.prefix(while: { $0 != ":" }).lowercased()
             guard endpoint.contains("://"), scheme == "http" || scheme == "https",
@@ -32,9 +33,13 @@ struct S3Options: Sendable {
         }
     }
 
-    /// The object key for `file`: `{file}` becomes its base name, `{device}` the device id;
-    /// leading slashes are dropped (S3 keys do not start with one).
+    /// The object key for `file`. Without `aws.object.key` it is the path exactly as the
+    /// request's `file.path` gave it, leading `/` included, as Kanto stores it: a backend
+    /// made for Kanto finds the object under that key, and two files of the same name in
+    /// different folders do not overwrite each other. In a given template `{file}` becomes
+    /// the base name and `{device}` the device id, and leading slashes are dropped.
     func objectKey(for file: UploadSource, deviceId: String) -> String {
+        guard let objectKeyTemplate else { return file.path }
         let key = objectKeyTemplate
             .replacing("{file}", with: file.baseName)
             .replacing("{device}", with: deviceId)
