@@ -150,7 +150,11 @@ public actor AutoUploadableFeature {
         for id in undelivered {
             if let upload = registry.upload(id) { publishLastUpload(upload) }
         }
-        for id in undeliveredRequests.sorted() where outstanding.contains(id) { publishRequest(id) }
+        for id in undeliveredRequests.sorted() where outstanding.contains(id) {
+            // Its time to answer counts from now: it could not be answered while we were away.
+            registry.updateFile(id) { $0.requestedAt = environment.clock() }
+            publishRequest(id)
+        }
         pump()
     }
 

@@ -79,15 +79,19 @@ struct FeatureHarness {
     let transport: ScriptedTransport
     let files: TemporaryFiles
 
+    /// `stateDir` makes the feature durable (journal and credentials there); `reusing`
+    /// takes the files of an earlier harness, as a restarted agent finds them.
     init(files: [String: Int] = ["a.log": 1000, "b.log": 3000], transport: ScriptedTransport = ScriptedTransport(),
-         clock: ManualClock? = nil, configure: (inout AgentConfig) -> Void = { _ in }) {
-        self.files = TemporaryFiles(files)
+         clock: ManualClock? = nil, stateDir: String? = nil, reusing: TemporaryFiles? = nil,
+         configure: (inout AgentConfig) -> Void = { _ in }) {
+        self.files = reusing ?? TemporaryFiles(files)
         publisher = RecordingPublisher()
         self.transport = transport
         var config = AgentConfig()
         config.deviceId = "edge:device"
         config.tenantId = "t1"
         config.files = "\(self.files.directory)/*.log"
+        if let stateDir { config.stateDir = stateDir }
         configure(&config)
         let wallClock: WallClock
         if let clock { wallClock = { clock.now } } else { wallClock = systemWallClock }
@@ -97,7 +101,7 @@ struct FeatureHarness {
                                              connectionStatus: { ["connected": true] },
                                              clock: wallClock,
                                              logger: logger)
-        feature = AutoUploadableFeature(config: config, environment: environment)
+        feature = AutoUploadableFeature(config: config, environment: environment, durable: stateDir != nil)
     }
 
     func command(_ operation: String, _ value: String, requestId: String = "r") async {
