@@ -49,6 +49,14 @@ public enum StatusRenderer {
         head += withBar ? " \(bar(progress)) \(progress)%" : " \(upload["endTime"]?.stringValue ?? "")"
         if let message = upload["message"]?.stringValue, !message.isEmpty { head += "  \(message)" }
         var lines = [head]
+        let shown = upload["files"]?.arrayValue?.count ?? 0
+        if let count = wholeNumber(upload["fileCount"]), count > shown, let states = upload["fileStates"]?.objectValue {
+            // A large upload lists only its files in flight; the counts tell the rest.
+            let counts = states.sorted { $0.key < $1.key }.compactMap { state, value in
+                wholeNumber(value).map { "\($0) \(state)" }
+            }
+            lines.append("    \(count) files: \(counts.joined(separator: ", "))" + (shown > 0 ? "; in flight:" : ""))
+        }
         if case .array(let files)? = upload["files"] {
             for file in files {
                 let size = file["size"]?.numberValue ?? 0
