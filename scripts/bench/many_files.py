@@ -338,8 +338,8 @@ def print_report(results: list[FilesResult], agent: bool, curl_runs: int) -> Non
     print(f"Many small files ({FILE_SIZE // 1024} KiB each): agent over MQTT (trigger -> a "
           f"start per request -> parent SUCCESS; maxConcurrentUploads default) against "
           f"curl --parallel --parallel-max {PARALLEL} -K list (median of {curl_runs} runs), "
-          "same nginx, same run. Targets: issue 'large triggers'; FAIL marks do not fail "
-          "the run.")
+          "same nginx, same run; mosquitto with its default limits (max_queued_messages "
+          "1000). Targets: issue 'large triggers'; FAIL marks do not fail the run.")
     for result in results:
         print(f"\n{result.files} files: {result.outcome if agent else 'curl only'}")
         for line in result_rows(result, agent):
