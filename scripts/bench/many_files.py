@@ -232,6 +232,7 @@ class ManyFilesBench:
             result.peak_vm_hwm_kib = read_status_kib(agent.pid)["VmHWM"]
         except (FileNotFoundError, KeyError):
             result.peak_vm_hwm_kib = sampler.peaks.vm_hwm_kib
+        result.problems.extend(f"backend: {error}" for error in backend.errors[:5])
         result.backend = BackendCounts(**asdict(counts))   # a copy: late messages still count
         print(f"{label} agent: {result.outcome} after {result.agent_seconds:.3f} s; "
               f"{progress_text(counts, result.files)}", flush=True)
@@ -303,7 +304,7 @@ def result_rows(r: FilesResult, agent: bool) -> list[str]:
         row("CPU per file", cpu, f"agent <= {TARGET_CPU_MS_PER_FILE} ms",
             r.finished and r.agent_cpu_ms_per_file <= TARGET_CPU_MS_PER_FILE),
         row("trigger response", f"{trigger:.3f} s (status {b.trigger_status})" if trigger is not None
-            else "no response", f"<= {TARGET_TRIGGER_SECONDS:g} s",
+            else "none received", f"<= {TARGET_TRIGGER_SECONDS:g} s",
             trigger is not None and trigger <= TARGET_TRIGGER_SECONDS and b.trigger_status == 204),
         row("agent memory", f"peak VmHWM {r.peak_vm_hwm_kib / 1024:.1f} MiB, RssAnon idle "
             f"{r.idle_rss_anon_kib / 1024:.1f} / peak {r.peak_rss_anon_kib / 1024:.1f} MiB",

@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 
-import paho.mqtt.client as mqtt
-
+from cloud_client import CloudClient
 from process_cpu import own_thread_cpu_seconds
 
 FINAL_STATES = ("SUCCESS", "FAILED", "CANCELED")
@@ -53,19 +51,13 @@ class BackendCounts:
         return self.trigger_answered_at - self.trigger_sent_at
 
 
-class SmallFilesBackend:
-    """Connect, `wait_registered()` once the agent runs, then `trigger()` and `wait_end()`.
-
-    `object_url(file_path)` names the upload target of each file."""
+class SmallFilesBackend(CloudClient):
+    """Connect, wait for `registered` once the agent runs, then `trigger()` and wait for
+    `ended`.  `object_url(file_path)` names the upload target of each file."""
 
     def __init__(self, port: int, device_id: str, tenant_id: str, object_url,
                  feature_id: str = "AutoUploadable") -> None:
-        self.device_id = device_id
-        self.tenant_id = tenant_id
-        self.feature_id = feature_id
         self.object_url = object_url
-        namespace, _, name = device_id.partition(":")
-        self._topic_prefix = f"{namespace}/{name}"
         self._paths = {
             "feature": f"/features/{feature_id}",
             "request": f"/features/{feature_id}/outbox/messages/request",
@@ -79,35 +71,21 @@ class SmallFilesBackend:
         self._sequence = 0
         self.registered = threading.Event()
         self.ended = threading.Event()
-        self._subscribed = threading.Event()
-        self.network_thread_id = 0
-        self._client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
-                                   client_id=f"bench-backend-{uuid.uuid4().hex[:8]}")
-        self._client.on_connect = self._on_connect
-        self._client.on_subscribe = lambda *args: self._subscribed.set()
-        self._client.on_message = self._on_message
-        self._client.connect("127.0.0.1", port)
-        self._client.loop_start()
-        if not self._subscribed.wait(10):
-            raise RuntimeError("the backend could not subscribe at the local broker")
-
-    def close(self) -> None:
-        self._client.loop_stop()
-        self._client.disconnect()
+        self.errors: list[str] = []   # messages the backend could not handle
+        super().__init__(port, device_id, tenant_id, feature_id, "bench-backend")
 
     def cpu_seconds(self) -> float:
         """CPU of the paho network thread: reading, the callbacks, publishing."""
         return own_thread_cpu_seconds(self.network_thread_id) if self.network_thread_id else 0.0
 
     # -- MQTT callbacks (paho's network thread) -------------------------------------------
-    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
-        self.network_thread_id = threading.get_native_id()
-        sock = client.socket()
-        if sock is not None:   # no Nagle delay charged to the agent (see agent_driver.py)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        client.subscribe([("e", 1), ("command/+/+/res/#", 1)])
-
     def _on_message(self, client, userdata, message) -> None:
+        try:
+            self._handle(message)
+        except Exception as error:   # an exception here would end paho's network thread
+            self.errors.append(f"{message.topic}: {error!r}")
+
+    def _handle(self, message) -> None:
         received_at = time.monotonic()
         try:
             payload = json.loads(message.payload)
@@ -180,15 +158,7 @@ class SmallFilesBackend:
         if not request_id:
             self._sequence += 1
             request_id = f"{operation}-{self._sequence}"
-        envelope = {
-            "topic": f"{self._topic_prefix}/things/live/messages/{operation}",
-            "headers": {"response-required": True, "content-type": "application/json",
-                        "correlation-id": str(uuid.uuid4())},
-            "path": f"/features/{self.feature_id}/inbox/messages/{operation}",
-            "value": value,
-        }
-        topic = f"command/{self.tenant_id}/{self.device_id}/req/{request_id}/{operation}"
-        self._client.publish(topic, json.dumps(envelope), qos=1)
+        self.publish_operation(operation, value, request_id)   # no waiting: QoS 1 in flight
         return request_id
 
     def trigger(self) -> str:
