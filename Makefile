@@ -1,7 +1,8 @@
 # file-upload-agent: build, test, run, install.
 #   make run      set up a fresh Debian, start a local broker, run the agent on config/local.json
 #   make test     install what the tests need, run unit and integration tests
-#   make bench    upload benchmark against curl (not part of the tests)
+#   make bench    upload benchmarks against curl: one large file, many small files
+#                 (not part of the tests; BENCH_SIZES=, BENCH_FILES= pick the cases)
 #   make install  PREFIX=/usr/local DESTDIR=   binary, systemd unit, example config
 
 PREFIX ?= /usr/local

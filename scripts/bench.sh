@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
-# Benchmark: uploads the same file to the same local nginx (WebDAV PUT) with `curl -T`
-# and with the agent through its full MQTT path (trigger → request → start → SUCCESS),
-# alternating, and prints the median time ratio agent/curl and the agent's memory.
+# Benchmarks against curl, same local nginx (WebDAV PUT, on tmpfs), same run:
+# - one large file: `curl -T` and the agent through its full MQTT path (trigger → request
+#   → start → SUCCESS), alternating; prints the median time ratio agent/curl and the
+#   agent's memory, with targets;
+# - many 16 KiB files in one trigger, a backend answering every request with a start,
+#   against `curl --parallel --parallel-max 4 -K list`; prints wall times and ratio, CPU
+#   per file, the trigger's response time, peak RSS, files and messages counted, targets.
+# Usage: scripts/bench.sh [--sizes "1G 4G"] [--files "1000 10000"]   ("" skips a part)
 #
 # Environment:
 #   AGENT_BIN        agent binary (default .build/release/file-upload-agent; build it
 #                    first with `swift build -c release`)
-#   BENCH_SIZES      file sizes, e.g. "1G" (default) or "1G 4G"
-#   BENCH_PAIRS      curl/agent pairs per size (default 3)
+#   BENCH_SIZES      large file sizes, e.g. "1G" (default) or "1G 4G"; "" skips them
+#   BENCH_PAIRS      curl/agent pairs per size (default 5)
+#   BENCH_FILES      small-file counts (default "1000 2000 10000"); "" skips them
+#   BENCH_CURL_RUNS  curl runs per file count, the median counts (default 3)
+#   BENCH_FILES_TIMEOUT  seconds per file count (default 180 up to 2,000 files, else 600)
+#   BENCH_AGENT_CONFIG   JSON object merged into the agent's config, e.g. '{"requestWindow": 8}'
 #   BENCH_DIR        work folder (default: a new folder in /tmp, removed afterwards)
 #   BENCH_KEEP=1     keep the work folder (configs, agent and nginx logs)
 #   BENCH_JSON=FILE  also write the figures as JSON

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import json
 import queue
-import socket
-import threading
 import time
 import uuid
 from dataclasses import dataclass
 
-import paho.mqtt.client as mqtt
+from cloud_client import CloudClient
 
 
 @dataclass
@@ -32,42 +30,16 @@ class AgentUpload:
         return self.success_at - self.start_sent_at
 
 
-class AgentDriver:
+class AgentDriver(CloudClient):
     """The cloud side of one agent: `wait_registered()`, then `upload(url)` per run."""
 
     def __init__(self, port: int, device_id: str, tenant_id: str,
                  feature_id: str = "AutoUploadable") -> None:
-        self.device_id = device_id
-        self.tenant_id = tenant_id
-        self.feature_id = feature_id
-        namespace, _, name = device_id.partition(":")
-        self._topic_prefix = f"{namespace}/{name}"
         self._messages: "queue.Queue[tuple[float, str, dict]]" = queue.Queue()
-        self._subscribed = threading.Event()
         self._counter = 0
-        self._client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
-                                   client_id=f"bench-cloud-{uuid.uuid4().hex[:8]}")
-        self._client.on_connect = self._on_connect
-        self._client.on_subscribe = lambda *args: self._subscribed.set()
-        self._client.on_message = self._on_message
-        self._client.connect("127.0.0.1", port)
-        self._client.loop_start()
-        if not self._subscribed.wait(10):
-            raise RuntimeError("could not subscribe at the local broker")
-
-    def close(self) -> None:
-        self._client.loop_stop()
-        self._client.disconnect()
+        super().__init__(port, device_id, tenant_id, feature_id, "bench-cloud")
 
     # -- MQTT callbacks -----------------------------------------------------------------
-    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
-        # paho leaves Nagle on: a `start` written while a PUBACK is unacknowledged would
-        # wait for the broker's delayed ACK (40 ms) and be charged to the agent.
-        sock = client.socket()
-        if sock is not None:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        client.subscribe([("e", 1), ("command/+/+/res/#", 1)])
-
     def _on_message(self, client, userdata, message) -> None:
         received_at = time.monotonic()
         try:
@@ -89,15 +61,7 @@ class AgentDriver:
     def _send(self, operation: str, value: dict) -> str:
         self._counter += 1
         request_id = f"bench-{self._counter}"
-        envelope = {
-            "topic": f"{self._topic_prefix}/things/live/messages/{operation}",
-            "headers": {"response-required": True, "content-type": "application/json",
-                        "correlation-id": str(uuid.uuid4())},
-            "path": f"/features/{self.feature_id}/inbox/messages/{operation}",
-            "value": value,
-        }
-        topic = f"command/{self.tenant_id}/{self.device_id}/req/{request_id}/{operation}"
-        self._client.publish(topic, json.dumps(envelope), qos=1).wait_for_publish(5)
+        self.publish_operation(operation, value, request_id).wait_for_publish(5)
         return request_id
 
     def _check_response(self, topic: str, payload: dict, request_id: str, operation: str) -> bool:

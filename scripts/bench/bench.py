@@ -1,27 +1,34 @@
-"""Benchmark: the agent (full MQTT path) against `curl -T`, same file, same local nginx.
+"""Benchmarks: the agent against curl, same local nginx, same run.
 
 Why this exists: the agent's promise is that it streams big files as fast as curl
-does, with small and flat memory.  This runs both, alternating, on one machine and
-prints the median time ratio agent/curl and the agent's memory (idle, peak VmHWM,
-peak RssAnon sampled every 50 ms) per file size.
+does, with small and flat memory, and that a trigger over thousands of small files
+costs little per file.  Two parts, each skipped when its list is empty:
+- one large file per size in BENCH_SIZES / --sizes (default "1G"): curl -T and the
+  agent (full MQTT path) alternating; the median time ratio agent/curl and the agent's
+  memory (idle, peak VmHWM, peak RssAnon sampled every 50 ms), with the limits of the
+  durable-journal issue (ratio <= 1.0, RssAnon flat);
+- many 16 KiB files per count in BENCH_FILES / --files (default "1000 2000 10000"):
+  see many_files.py.
 
-Run through scripts/bench.sh.  Environment: AGENT_BIN, BENCH_SIZES ("1G", "1G 4G"),
-BENCH_PAIRS (5), BENCH_DIR (a work folder; default a new one in /tmp), BENCH_STORE
-(where nginx writes; default a folder in /dev/shm when it has room, so disk write-back
-does not add noise to both sides), BENCH_KEEP=1 (keep the work folder),
-BENCH_JSON=<file> (also write the results as JSON), BENCH_CURL_ONLY=1 (skip the agent:
-checks the nginx set-up and curl figures only), BENCH_AGENT_MODE=mqtt (default: the
-daemon driven over MQTT) or cli (`file-upload-agent upload FILE`, one process per
-upload: the transfer engine alone, no MQTT, no idle figure).
+Run through scripts/bench.sh.  Environment: AGENT_BIN, BENCH_PAIRS (5), BENCH_CURL_RUNS
+(3, curl runs per file count), BENCH_FILES_TIMEOUT (seconds per file count; default 180
+up to 2,000 files, 600 above), BENCH_AGENT_CONFIG (JSON object merged into the agent's
+config), BENCH_DIR (a work folder; default a new one in /tmp), BENCH_STORE (where nginx
+writes; default a folder in /dev/shm when it has room, so disk write-back does not add
+noise to both sides), BENCH_KEEP=1 (keep the work folder), BENCH_JSON=<file> (also write
+the results as JSON: {"sizes": [...], "files": [...]}), BENCH_CURL_ONLY=1 (skip the
+agent: checks the nginx set-up and curl figures only), BENCH_AGENT_MODE=mqtt (default:
+the daemon driven over MQTT) or cli (`file-upload-agent upload FILE`, one process per
+upload: the transfer engine alone, no MQTT, no idle figure; large files only).
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -30,13 +37,19 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from agent_process import clean_environment, start_agent, stop_agent
 from local_services import Mosquitto, WebDAVNginx, stop
+from many_files import ManyFilesBench
+from many_files import print_report as print_files_report
 from memory_sampler import MemorySampler, read_status_kib
+from report_row import row
 
 MIB = 1024 * 1024
+# Limits of the durable-journal issue for one large generic upload.
+TARGET_RATIO = 1.0               # agent wall <= curl's, same run (median of pairs)
+TARGET_ANON_GROWTH_MIB = 8       # peak RssAnon - idle RssAnon: memory does not follow the file
+TARGET_ANON_SPREAD_MIB = 4       # peak RssAnon alike for every file size
 UNITS = {"K": 1024, "M": MIB, "G": 1024 * MIB}
-PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY",
-                   "ALL_PROXY")
 
 
 def parse_size(text: str) -> int:
@@ -48,10 +61,6 @@ def parse_size(text: str) -> int:
 
 def mib(kib: int) -> str:
     return f"{kib / 1024:.1f}"
-
-
-def clean_environment() -> dict:
-    return {k: v for k, v in os.environ.items() if k not in PROXY_VARIABLES}
 
 
 def make_file(path: Path, size: int) -> str:
@@ -154,16 +163,9 @@ class Bench:
         from agent_driver import AgentDriver
 
         folder = self.work / "agent" / label
-        folder.mkdir(parents=True, exist_ok=True)
-        config = {
+        process = start_agent(self.agent_bin, folder, {
             "broker": self.broker.broker, "deviceId": "bench:device", "tenantId": "bench",
-            "files": str(source), "mode": "strict", "logLevel": "INFO",
-            "statusFile": str(folder / "status.json"), "stateDir": str(folder / "state"),
-        }
-        (folder / "config.json").write_text(json.dumps(config, indent=2))
-        log = open(folder / "agent.log", "wb")
-        process = subprocess.Popen([str(self.agent_bin), "--config", str(folder / "config.json")],
-                                   stdout=log, stderr=subprocess.STDOUT, env=clean_environment())
+            "files": str(source), "mode": "strict", "logLevel": "INFO"})
         driver = AgentDriver(self.broker.port, "bench:device", "bench")
         try:
             driver.wait_registered(timeout=30)
@@ -173,15 +175,9 @@ class Bench:
         return process, driver, folder
 
     def stop_agent(self, process: subprocess.Popen, folder: Path) -> None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            code = process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            code = process.wait()
-            self.failures.append(f"agent did not stop within 30 s of SIGTERM ({folder})")
-        if code != 0:
-            self.failures.append(f"agent exited {code} after SIGTERM; see {folder / 'agent.log'}")
+        problem = stop_agent(process, folder)
+        if problem:
+            self.failures.append(problem)
 
     # -- checks -----------------------------------------------------------------------
     def check_arrived(self, path: Path, size: int, expected_sha: str | None, what: str) -> None:
@@ -310,12 +306,56 @@ def print_report(results: list[SizeResult], agent: bool, agent_mode: str) -> Non
         print()
         print("Agent peak RssAnon by file size: " + ", ".join(
             f"{r.label}: {mib(r.peak_rss_anon_kib)} MiB" for r in results))
+        print_targets(results)
 
 
-def main() -> int:
+def print_targets(results: list[SizeResult]) -> None:
+    """The limits of the durable-journal issue: the agent no slower than curl, memory flat."""
+    print()
+    print("Targets (the journal must not cost throughput; FAIL marks do not fail the run)")
+    for result in results:
+        ratio = statistics.median(result.ratios())
+        print(row(f"{result.label} wall", f"agent/curl {ratio:.3f} (median of "
+                  f"{len(result.ratios())} pairs)", f"ratio <= {TARGET_RATIO:g}",
+                  ratio <= TARGET_RATIO))
+        if result.idle_rss_anon_kib:
+            growth = result.peak_rss_anon_kib - result.idle_rss_anon_kib
+            print(row(f"{result.label} RssAnon", f"peak {mib(result.peak_rss_anon_kib)} MiB, "
+                      f"idle {mib(result.idle_rss_anon_kib)} MiB, growth {mib(growth)} MiB",
+                      f"growth <= {TARGET_ANON_GROWTH_MIB} MiB",
+                      growth <= TARGET_ANON_GROWTH_MIB * 1024))
+    if len(results) > 1:
+        peaks = [r.peak_rss_anon_kib for r in results]
+        spread = max(peaks) - min(peaks)
+        print(row("RssAnon by size", f"peak RssAnon spread over {len(results)} sizes "
+                  f"{mib(spread)} MiB", f"spread <= {TARGET_ANON_SPREAD_MIB} MiB",
+                  spread <= TARGET_ANON_SPREAD_MIB * 1024))
+
+
+def parse_arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="scripts/bench.sh", description="Upload benchmarks: the agent against curl, "
+        "same local nginx, same run. Arguments override the BENCH_* variables.")
+    parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "1G"),
+                        help='one large file per size, e.g. "1G 4G"; "" skips (BENCH_SIZES)')
+    parser.add_argument("--files", default=os.environ.get("BENCH_FILES", "1000 2000 10000"),
+                        help='many 16 KiB files per trigger, e.g. "1000 10000"; "" skips '
+                        "(BENCH_FILES)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
     repo = Path(__file__).resolve().parents[2]
-    labels = os.environ.get("BENCH_SIZES", "1G").split()
+    arguments = parse_arguments(argv)
+    labels = arguments.sizes.split()
+    try:
+        file_counts = [int(count) for count in arguments.files.split()]
+    except ValueError:
+        print(f"bench: file counts must be whole numbers: {arguments.files!r}", file=sys.stderr)
+        return 2
     pairs = int(os.environ.get("BENCH_PAIRS", "5"))
+    curl_runs = int(os.environ.get("BENCH_CURL_RUNS", "3"))
+    files_timeout = float(os.environ.get("BENCH_FILES_TIMEOUT") or 0) or None
     curl_only = os.environ.get("BENCH_CURL_ONLY") == "1"
     agent_mode = os.environ.get("BENCH_AGENT_MODE", "mqtt")
     if agent_mode not in ("mqtt", "cli"):
@@ -327,19 +367,24 @@ def main() -> int:
               f"`swift build -c release` or set AGENT_BIN (BENCH_CURL_ONLY=1 runs curl only)",
               file=sys.stderr)
         return 2
-    if pairs < 1:
-        print("bench: BENCH_PAIRS must be at least 1", file=sys.stderr)
+    if pairs < 1 or curl_runs < 1 or any(count < 1 for count in file_counts):
+        print("bench: BENCH_PAIRS, BENCH_CURL_RUNS and file counts must be at least 1",
+              file=sys.stderr)
         return 2
-    for tool in ("nginx", "curl") + (() if curl_only or agent_mode == "cli" else ("mosquitto",)):
+    if not labels and not file_counts:
+        print("bench: nothing to run (no sizes, no file counts)", file=sys.stderr)
+        return 2
+    need_broker = not curl_only and (file_counts or agent_mode == "mqtt")
+    for tool in ("nginx", "curl") + (("mosquitto",) if need_broker else ()):
         if not (shutil.which(tool) or Path("/usr/sbin", tool).exists()):
             print(f"bench: {tool} is not installed", file=sys.stderr)
             return 2
     given = os.environ.get("BENCH_DIR")
     work = Path(given) if given else Path(tempfile.mkdtemp(prefix="file-upload-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    largest = max(parse_size(label) for label in labels)
+    largest = max([parse_size(label) for label in labels] + [max(file_counts, default=0) * 16384])
     if shutil.disk_usage(work).free < largest + 256 * MIB:
-        print(f"bench: {work} has not room for a {largest // MIB} MiB file", file=sys.stderr)
+        print(f"bench: {work} has not room for {largest // MIB} MiB of files", file=sys.stderr)
         return 2
     store = Path(os.environ["BENCH_STORE"]) if os.environ.get("BENCH_STORE") else None
     if store is None:
@@ -349,36 +394,47 @@ def main() -> int:
             else work / "nginx-store"
     store.mkdir(parents=True, exist_ok=True)
     if shutil.disk_usage(store).free < largest + 256 * MIB:
-        print(f"bench: {store} has not room for a {largest // MIB} MiB upload", file=sys.stderr)
+        print(f"bench: {store} has not room for {largest // MIB} MiB of uploads", file=sys.stderr)
         return 2
-    print(f"bench: work folder {work}; nginx stores in {store}; sizes {' '.join(labels)}; "
-          f"{pairs} pairs; agent {'(skipped)' if curl_only else f'{agent_bin} ({agent_mode})'}; "
-          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} CPUs",
-          flush=True)
+    print(f"bench: work folder {work}; nginx stores in {store}; sizes {' '.join(labels) or '-'} "
+          f"({pairs} pairs); file counts {' '.join(map(str, file_counts)) or '-'}; agent "
+          f"{'(skipped)' if curl_only else f'{agent_bin} ({agent_mode})'}; load average "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} CPUs", flush=True)
     bench = Bench(work, store, None if curl_only else agent_bin, pairs, agent_mode)
+    many = ManyFilesBench(work, store, None if curl_only else agent_bin, curl_runs)
+    results: list[SizeResult] = []
+    file_results = []
     try:
-        results = bench.run(labels)
+        if labels:
+            results = bench.run(labels)
+        if file_counts:
+            file_results = many.run(file_counts, files_timeout)
     except BaseException:
         print(f"bench: kept {work} (logs, configs) for inspection", file=sys.stderr)
         raise
     finally:
         if not store.is_relative_to(work):
             shutil.rmtree(store, ignore_errors=True)  # what nginx stored
-    if bench.failures or os.environ.get("BENCH_KEEP") == "1":
+    failures = bench.failures + many.failures
+    if failures or os.environ.get("BENCH_KEEP") == "1":
         print(f"bench: kept {work}", flush=True)
     else:
         shutil.rmtree(work, ignore_errors=True)
-    print_report(results, agent=not curl_only, agent_mode=agent_mode)
+    if results:
+        print_report(results, agent=not curl_only, agent_mode=agent_mode)
+    if file_results:
+        print_files_report(file_results, agent=not curl_only, curl_runs=curl_runs)
     print(f"\nload average after the run: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
-          "(other processes on the machine add noise; the ratio is a median of pairs)")
+          "(other processes on the machine add noise)")
     if os.environ.get("BENCH_JSON"):
-        Path(os.environ["BENCH_JSON"]).write_text(json.dumps(
-            [dict(asdict(r), ratios=r.ratios()) for r in results], indent=2))
-    if bench.failures:
-        print("\nFAILED checks:", *bench.failures, sep="\n  ", file=sys.stderr)
+        Path(os.environ["BENCH_JSON"]).write_text(json.dumps({
+            "sizes": [dict(asdict(r), ratios=r.ratios()) for r in results],
+            "files": [asdict(r) for r in file_results]}, indent=2))
+    if failures:
+        print("\nFAILED checks:", *failures, sep="\n  ", file=sys.stderr)
         return 1
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A stand-in for the agent daemon that speaks just enough of PROTOCOL.md for the
-benchmark driver: registers the feature, answers `trigger` with one outbox `request`,
-uploads on `start` with `curl -T`, publishes lastUpload UPLOADING then SUCCESS.
+benchmark driver: registers the feature, answers `trigger` with one outbox `request`
+per file, uploads on `start` with `curl -T`, publishes lastUpload UPLOADING, then
+SUCCESS once every file of the trigger is done.
 
 Why this exists: it lets `scripts/bench.sh` (and its MQTT driver) be checked end to
 end before the Swift daemon runs, e.g.
@@ -25,7 +26,10 @@ def main() -> int:
     namespace, name = config["deviceId"].split(":", 1)
     feature = config.get("featureId", "AutoUploadable")
     prefix = f"{namespace}/{name}"
-    uploads: dict[str, str] = {}
+    uploads: dict[str, str] = {}        # child id -> file path
+    remaining: dict[str, int] = {}      # parent id -> children not yet ended
+    failed: dict[str, bool] = {}
+    lock = threading.Lock()
     stopped = threading.Event()
 
     def twin(path: str, value) -> None:
@@ -45,11 +49,17 @@ def main() -> int:
             "headers": {"correlation-id": envelope["headers"].get("correlation-id")}}), qos=1)
 
     def upload(parent: str, path: str, url: str) -> None:
+        """Uploads one child; the parent ends when its last child has ended."""
         twin(f"/features/{feature}/properties/lastUpload",
              {"correlationId": parent, "state": "UPLOADING", "progress": 0})
         done = subprocess.run(["curl", "-sS", "--fail", "--noproxy", "*", "-T", path, url,
                                "-o", "/dev/null"])
-        state = "SUCCESS" if done.returncode == 0 else "FAILED"
+        with lock:
+            remaining[parent] -= 1
+            failed[parent] = failed.get(parent, False) or done.returncode != 0
+            if remaining[parent]:
+                return
+        state = "FAILED" if failed[parent] else "SUCCESS"
         twin(f"/features/{feature}/properties/lastUpload",
              {"correlationId": parent, "state": state, "progress": 100 if state == "SUCCESS" else 0,
               "statusCode": "", "message": ""})
@@ -62,6 +72,7 @@ def main() -> int:
         if operation == "trigger":
             respond(message.topic, envelope, 204)
             files = sorted(glob.glob(config["files"]))
+            remaining[correlation] = len(files)
             for index, path in enumerate(files, 1):
                 child = f"{correlation}#{index}"
                 uploads[child] = path
