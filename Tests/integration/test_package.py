@@ -167,7 +167,8 @@ def test_install_upgrade_remove_purge_on_a_clone_of_this_machine(package, http_s
 
 def check_install_cycle(root: NamespaceRoot, sink, package: Package, install: str, reinstall: str) -> None:
     """install -> files, conffile, enabled unit, a working binary -> upgrade keeps the
-    admin's config and the state -> remove keeps the config -> purge leaves nothing."""
+    admin's config, the state and a disabled unit disabled -> remove keeps the config and
+    the state -> purge leaves nothing."""
     root.run(install, timeout=600, check=True)
     binary = f"/usr/bin/{NAME}"
     assert_runs_without_toolchain(root, binary, package.version)
@@ -188,6 +189,11 @@ def check_install_cycle(root: NamespaceRoot, sink, package: Package, install: st
     root.run(reinstall, timeout=600, check=True)
     assert config.read_text() == '{"files": "/srv/gateway/*.log"}', "the admin's config was replaced"
     assert state.exists() and root.path(UNIT_LINK).is_symlink()
+    # A unit the admin disabled (what `systemctl disable` does) stays disabled on upgrade.
+    root.path(UNIT_LINK).unlink()
+    root.run(reinstall, timeout=600, check=True)
+    assert not os.path.lexists(root.path(UNIT_LINK)), "an upgrade enabled a disabled unit"
+    root.path(UNIT_LINK).symlink_to(f"/lib/systemd/system/{NAME}.service")  # `systemctl enable`
 
     root.run(f"dpkg --remove {NAME}", check=True)
     assert not root.path(binary).exists() and not root.path(f"/lib/systemd/system/{NAME}.service").exists()
