@@ -1,13 +1,14 @@
-# file-upload-agent: build, test, run, package, install.
+# file-upload-agent: build, test, run, install.
 #   make run      set up a fresh Debian, start a local broker, run the agent on config/local.json
-#   make demo     the whole job on one machine: broker, storage endpoint, agent and a backend that
-#                 triggers uploads, shows their progress and checks the bytes; exits 0 on success
 #   make test     install what the tests need, run unit and integration tests
 #   make bench    upload benchmark against curl (not part of the tests)
+#   make install  PREFIX=/usr/local DESTDIR=   binary, systemd unit, example config
+#                 (the release binary below; CONFIGURATION=debug takes the debug build)
+#   make demo     the whole job on one machine: broker, storage endpoint, agent and a backend that
+#                 triggers uploads, shows their progress and checks the bytes; exits 0 on success
 #   make release  self-contained binary (Swift runtime linked in, no /opt/swift needed) in
 #                 build/release/, its debug info split off into file-upload-agent.debug
 #   make deb      Debian package (+ -dbgsym) of that binary in build/deb/
-#   make install  PREFIX=/usr/local DESTDIR=   release binary, systemd unit, example config
 #   make test-deb-root  install the .deb into a fresh debootstrap'd Debian (slow, needs the mirror)
 
 PREFIX ?= /usr/local
