@@ -4,6 +4,13 @@
 #   make bench    upload benchmarks against curl: one large file, many small files
 #                 (not part of the tests; BENCH_SIZES=, BENCH_FILES= pick the cases)
 #   make install  PREFIX=/usr/local DESTDIR=   binary, systemd unit, example config
+#                 (the release binary below; CONFIGURATION=debug takes the debug build)
+#   make demo     the whole job on one machine: broker, storage endpoint, agent and a backend that
+#                 triggers uploads, shows their progress and checks the bytes; exits 0 on success
+#   make release  self-contained binary (Swift runtime linked in, no /opt/swift needed) in
+#                 build/release/, its debug info split off into file-upload-agent.debug
+#   make deb      Debian package (+ -dbgsym) of that binary in build/deb/
+#   make test-deb-root  install the .deb into a fresh debootstrap'd Debian (slow, needs the mirror)
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -15,28 +22,35 @@ PY := $(VENV)/bin/python
 # Which build `make install` takes: release (default) or debug.
 CONFIGURATION ?= release
 DEBIAN_PACKAGES := pkg-config libmosquitto-dev libcurl4-openssl-dev libssl-dev mosquitto mosquitto-clients openssl
-TEST_PACKAGES := nginx-core
+TEST_PACKAGES := nginx-core dpkg-dev binutils lintian
+# objcopy splits the debug info off; dpkg-shlibdeps computes the package's Depends.
+PACKAGE_TOOLS := binutils dpkg-dev
+BUILD_DIR ?= build
+RELEASE_DIR := $(BUILD_DIR)/release
+DEB_DIR := $(BUILD_DIR)/deb
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: all deps test-deps build release test unit-test integration-test run install uninstall bench clean
+.PHONY: all deps test-deps build release test unit-test integration-test run install uninstall bench clean \
+	deb demo test-deb-root
+
+# $(call apt_ensure,packages): installs the Debian packages that are missing.
+define apt_ensure
+@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+endef
 
 all: build
 
 ## Debian packages the build needs; installed only when missing.
 deps:
-	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-		echo "installing:$$missing"; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
-	fi
+	$(call apt_ensure,$(DEBIAN_PACKAGES))
 
 test-deps: deps $(VENV)/.installed
-	@missing=""; for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-		echo "installing:$$missing"; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
-	fi
+	$(call apt_ensure,$(TEST_PACKAGES))
 
 $(VENV)/.installed: Tests/integration/requirements.txt
 	python3 -m venv $(VENV)
@@ -46,8 +60,30 @@ $(VENV)/.installed: Tests/integration/requirements.txt
 build: deps
 	$(SWIFT) build
 
+## The self-contained release binary: the Swift runtime linked in (a gateway has no /opt/swift),
+## no $$ORIGIN rpath, bound at load time (full RELRO), stripped; its debug info is kept beside
+## it (gdb finds it through the binary's .gnu_debuglink or its build id).
 release: deps
-	$(SWIFT) build -c release
+	$(call apt_ensure,$(PACKAGE_TOOLS))
+	$(SWIFT) build -c release --static-swift-stdlib --disable-local-rpath -Xlinker -z -Xlinker now
+	@mkdir -p $(RELEASE_DIR)
+	objcopy --only-keep-debug --compress-debug-sections .build/release/file-upload-agent $(RELEASE_DIR)/file-upload-agent.debug
+	objcopy --strip-all --remove-section=.comment --remove-section=.note \
+		--add-gnu-debuglink=$(RELEASE_DIR)/file-upload-agent.debug \
+		.build/release/file-upload-agent $(RELEASE_DIR)/file-upload-agent.tmp
+	mv $(RELEASE_DIR)/file-upload-agent.tmp $(RELEASE_DIR)/file-upload-agent
+	chmod 0644 $(RELEASE_DIR)/file-upload-agent.debug
+	@if ldd $(RELEASE_DIR)/file-upload-agent | grep -E '/opt/swift|libswift|libFoundation|not found'; then \
+		echo "release binary still needs the Swift toolchain's libraries" >&2; exit 1; fi
+
+## Debian package of the release binary, and its -dbgsym package, in build/deb/.
+deb: release
+	scripts/build-deb.sh $(RELEASE_DIR) $(DEB_DIR)
+
+## The package installed into a fresh Debian made with debootstrap (downloads ~40 MB).
+test-deb-root: test-deps deb
+	$(call apt_ensure,debootstrap)
+	FUA_TEST_DEB_ROOT=1 $(PY) -m pytest Tests/integration/test_package.py -q -k debootstrap $(PYTEST_ARGS)
 
 unit-test: deps
 	$(SWIFT) build --build-tests
@@ -66,11 +102,16 @@ run: release
 		echo "starting a local mosquitto on 127.0.0.1:1883"; \
 		mosquitto -d -c config/mosquitto-local.conf; sleep 0.5; \
 	fi
-	./.build/release/file-upload-agent --config config/local.json
+	./$(RELEASE_DIR)/file-upload-agent --config config/local.json
 
-install: deps
-	$(SWIFT) build -c $(CONFIGURATION)
-	install -D -m 0755 .build/$(CONFIGURATION)/file-upload-agent $(DESTDIR)$(PREFIX)/bin/file-upload-agent
+## Runs the whole job once on this machine and exits (0 when every file arrived intact).
+demo: build $(VENV)/.installed
+	scripts/demo.sh .build/debug/file-upload-agent $(PY)
+
+# `make install` takes the release binary; CONFIGURATION=debug takes the debug build.
+INSTALL_BINARY := $(if $(filter debug,$(CONFIGURATION)),.build/debug,$(RELEASE_DIR))/file-upload-agent
+install: $(if $(filter debug,$(CONFIGURATION)),build,release)
+	install -D -m 0755 $(INSTALL_BINARY) $(DESTDIR)$(PREFIX)/bin/file-upload-agent
 	install -D -m 0644 systemd/file-upload-agent.service $(DESTDIR)$(SYSTEMD_DIR)/file-upload-agent.service
 	sed -i 's|/usr/local/bin/file-upload-agent|$(PREFIX)/bin/file-upload-agent|' $(DESTDIR)$(SYSTEMD_DIR)/file-upload-agent.service
 	@if [ -f $(DESTDIR)$(CONF_DIR)/config.json ]; then \
@@ -88,4 +129,4 @@ bench: release test-deps
 	scripts/bench.sh
 
 clean:
-	rm -rf .build $(VENV) demo run
+	rm -rf .build $(BUILD_DIR) $(VENV) demo run
