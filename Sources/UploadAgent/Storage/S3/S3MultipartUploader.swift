@@ -77,6 +77,20 @@ struct S3MultipartUploader: Sendable {
         return verified
     }
 
+    /// Whether `recorded` was completed before the agent could journal it (a crash between
+    /// CompleteMultipartUpload and its answer): S3 no longer lists the upload, but the
+    /// object has the file's size and the ETag S3 derives from exactly the recorded parts.
+    func completedEarlier(_ recorded: S3MultipartState) async -> Bool {
+        guard recorded.bucket == bucket, recorded.key == key, recorded.fileSize == file.size,
+              recorded.partSize == plan.partSize, recorded.completedParts.count == plan.partCount,
+              let expected = S3MultipartETag.of(partETags: (1...plan.partCount).compactMap { recorded.completedParts[$0] })
+        else { return false }
+        guard let head = try? await client.response("HeadObject", method: "HEAD", key: key), head.isSuccess,
+              let etag = head.header("etag"), head.header("content-length").flatMap(Int64.init) == file.size
+        else { return false }
+        return S3ListedPart.sameETag(etag, expected)
+    }
+
     private func create() async throws -> S3MultipartState {
         var headers: [(name: String, value: String)] = [("Content-Type", "application/octet-stream")]
         if checksum { headers.append(("x-amz-checksum-algorithm", "SHA256")) }
