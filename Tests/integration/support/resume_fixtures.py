@@ -103,6 +103,13 @@ def assert_secrets_confined(agent: AgentFactory, secrets: Iterable[str], *, uplo
     assert secrets
     forms = {s: secret_forms(s) for s in secrets}
     store = state_dir(agent) / CREDENTIALS_LOG
+    # The store is written off the agent's main path: give it a moment either way.
+    if uploads_ended:
+        wait_until(lambda: not store.exists(), 5, f"{store} removed once every upload ended")
+    else:
+        wait_until(lambda: store.exists() and any(form in store.read_text(errors="replace")
+                                                  for s in secrets for form in forms[s]),
+                   5, f"{store} holding the start options while an upload runs")
     for path in secret_bearing_files(agent):
         text = path.read_bytes().decode("utf-8", errors="replace")
         found = [s[:6] + "…" for s in secrets if any(form in text for form in forms[s])]
@@ -111,10 +118,3 @@ def assert_secrets_confined(agent: AgentFactory, secrets: Iterable[str], *, uplo
             assert mode == 0o600, f"{path} has mode {oct(mode)}"
             continue
         assert not found, f"secret(s) {found} found in {path}"
-    if uploads_ended:
-        assert not store.exists(), f"{store} is left although every upload ended"
-    else:
-        assert store.exists(), f"{store} missing while an upload runs"
-        text = store.read_text(errors="replace")
-        assert any(form in text for s in secrets for form in forms[s]), \
-            "the credential store does not hold the start options"

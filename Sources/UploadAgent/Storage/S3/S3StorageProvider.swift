@@ -50,7 +50,7 @@ public struct S3StorageProvider: StorageProvider {
             let plan = S3PartPlan(fileSize: file.size, preferredPartSize: recorded.partSize)
             let uploader = S3MultipartUploader(client: client, bucket: options.bucket, key: key, file: file,
                                                plan: plan, checksum: context.checksum)
-            resuming = await uploader.verified(recorded)
+            resuming = try await uploader.verified(recorded)
             if resuming == nil, await uploader.completedEarlier(recorded) {
                 progress(file.size)
                 resumption.confirmed(nil)
