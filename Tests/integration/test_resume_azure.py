@@ -15,8 +15,8 @@ import pytest
 
 from support.azure_fixtures import AZURE_CONTAINER
 from support.core_fixtures import make_file
-from support.resume_fixtures import (MiB, assert_secrets_confined, kill_at_hold, restart, start_one,
-                                     wait_journal, wait_until)
+from support.resume_fixtures import (POINTS, MiB, assert_secrets_confined, hold_at, kill_at_hold, restart,
+                                     start_one, wait_journal, wait_until)
 
 BLOCK = 8 * MiB
 SIZE = 3 * BLOCK
@@ -51,24 +51,7 @@ def options_through(proxy, azure_server, sas: str) -> dict:
 
 
 def held_at(proxy, point: str):
-    if point == "first_block":
-        hold = proxy.hold(is_block, after_bytes=MiB)
-        return lambda: hold.wait_held(1)
-    if point == "half_way":
-        hold = proxy.hold(lambda r: is_block(r, 3), after_bytes=MiB)
-
-        def blocks_one_and_two_stored():
-            hold.wait_held(1)
-            proxy.wait_for(lambda records: sum(1 for r in records if is_block(r) and r.status == 201) == 2,
-                           what="blocks 1 and 2 stored")
-        return blocks_one_and_two_stored
-    if point == "before_commit":
-        hold = proxy.hold(is_commit)
-        return lambda: hold.wait_held(1)
-    if point == "after_commit":
-        hold = proxy.hold(is_commit, stage="response")
-        return lambda: hold.wait_held(1)
-    raise ValueError(point)
+    return hold_at(proxy, point, is_piece=is_block, stored=201, is_commit=is_commit)
 
 
 def uncommitted_bytes(azure_server) -> int:
@@ -81,8 +64,8 @@ def block_bodies(record) -> bool:
 
 
 @pytest.mark.parametrize("point", [
-    "first_block", "half_way", "before_commit",
-    pytest.param("after_commit", marks=pytest.mark.xfail(
+    *POINTS[:-1],
+    pytest.param(POINTS[-1], marks=pytest.mark.xfail(
         strict=False, reason="a blob committed just before the kill is uploaded again: Get Block List "
                              "(uncommitted) is empty then, and the committed list alone cannot prove "
                              "the blob holds this file (reported to the lead)")),
@@ -97,7 +80,7 @@ def test_kill_9_then_restart_resumes_azure_blocks(point, agent, cloud, azure_ser
     first = agent(delete=delete)
     start_one(cloud, "up-az", options_through(proxy, azure_server, azure_sas))
     arrived()
-    if point != "first_block":  # blocks 1 and 2 journaled as stored
+    if point != "first_in_flight":  # blocks 1 and 2 journaled as stored
         wait_journal(agent, block_id(2))
     assert_secrets_confined(agent, [azure_signature], uploads_ended=False)
 

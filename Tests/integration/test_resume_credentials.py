@@ -15,9 +15,10 @@ from support.core_fixtures import make_file
 from support.core_flow import expect_ok
 from support.resume_fixtures import (MiB, assert_secrets_confined, kill_at_hold, restart, start_one,
                                      wait_journal, wait_until)
-from test_resume_azure import BLOCK, NAME, SIZE as AZURE_SIZE, block_bodies, block_id, is_block, \
-    options_through, uncommitted_bytes
-from test_resume_s3 import KEY, PART, SIZE as S3_SIZE, is_part, parts_held_by_s3, upload_bodies, upload_id_of
+from test_resume_azure import BLOCK, NAME, SIZE as AZURE_SIZE, block_bodies, block_id, \
+    held_at as azure_held_at, options_through, uncommitted_bytes
+from test_resume_s3 import KEY, PART, SIZE as S3_SIZE, held_at as s3_held_at, parts_held_by_s3, upload_bodies, \
+    upload_id_of
 
 LIFETIME = 3  # seconds the first credentials stay valid
 
@@ -73,12 +74,12 @@ def test_azure_sas_expired_while_down_is_asked_for_again_and_resumes(agent, clou
                                                                      counting_proxy, files_dir):
     proxy = counting_proxy(azure_server.port)
     digest = make_file(files_dir / NAME, AZURE_SIZE)
-    hold = proxy.hold(lambda r: is_block(r, 3), after_bytes=MiB)
+    arrived = azure_held_at(proxy, "half_way")
     short_sas = make_azure_sas(azure_signature, expires_in=dt.timedelta(seconds=LIFETIME))
     expires_at = time.time() + LIFETIME
     first = agent()
     child = start_one(cloud, "up-sas", options_through(proxy, azure_server, short_sas))
-    hold.wait_held(1)
+    arrived()
     wait_journal(agent, block_id(2))
     kill_at_hold(first, proxy)
     missing = AZURE_SIZE - uncommitted_bytes(azure_server)
@@ -105,12 +106,10 @@ def test_s3_keys_refused_after_restart_are_asked_for_again_and_resume(agent, clo
                                                                       files_dir):
     proxy = counting_proxy(s3_target.server.port)
     digest = make_file(files_dir / "big.bin", S3_SIZE)
-    hold = proxy.hold(lambda r: is_part(r, 3), after_bytes=MiB)
+    arrived = s3_held_at(proxy, "half_way")
     first = agent()
     child = start_one(cloud, "up-keys", s3_target.options(aws_endpoint=proxy.endpoint, aws_object_key=KEY))
-    hold.wait_held(1)
-    proxy.wait_for(lambda records: sum(1 for r in records if is_part(r) and r.status == 200) == 2,
-                   what="parts 1 and 2 stored")
+    arrived()
     upload_id = upload_id_of(proxy)
     wait_journal(agent, upload_id)
     kill_at_hold(first, proxy)

@@ -14,9 +14,8 @@ import signal
 import pytest
 
 from support.core_fixtures import make_file
-from support.core_flow import expect_ok
-from support.resume_fixtures import (MiB, assert_secrets_confined, kill_at_hold, restart, start_one,
-                                     state_dir, wait_journal, wait_until)
+from support.resume_fixtures import (POINTS, MiB, assert_secrets_confined, hold_at, kill_at_hold, restart,
+                                     start_one, state_dir, wait_journal, wait_until)
 
 PART = 8 * MiB
 SIZE = 3 * PART
@@ -37,26 +36,8 @@ def upload_bodies(record) -> bool:
     return record.method == "PUT"
 
 
-def held_points(proxy, point: str):
-    """Holds the upload at `point`; returns a function that waits until it is there."""
-    if point == "first_part":
-        hold = proxy.hold(is_part, after_bytes=MiB)
-        return lambda: hold.wait_held(1)
-    if point == "half_way":
-        hold = proxy.hold(lambda r: is_part(r, 3), after_bytes=MiB)
-
-        def parts_one_and_two_stored():
-            hold.wait_held(1)
-            proxy.wait_for(lambda records: sum(1 for r in records if is_part(r) and r.status == 200) == 2,
-                           what="parts 1 and 2 stored")
-        return parts_one_and_two_stored
-    if point == "before_complete":
-        hold = proxy.hold(is_complete)
-        return lambda: hold.wait_held(1)
-    if point == "after_complete":
-        hold = proxy.hold(is_complete, stage="response")
-        return lambda: hold.wait_held(1)
-    raise ValueError(point)
+def held_at(proxy, point: str):
+    return hold_at(proxy, point, is_piece=is_part, stored=200, is_commit=is_complete)
 
 
 def upload_id_of(proxy) -> str:
@@ -75,13 +56,13 @@ def parts_held_by_s3(s3_target, upload_id: str) -> int:
     return sum(part["Size"] for part in listed.get("Parts", []))
 
 
-@pytest.mark.parametrize("point", ["first_part", "half_way", "before_complete", "after_complete"])
+@pytest.mark.parametrize("point", POINTS)
 def test_kill_9_then_restart_resumes_s3_multipart(point, agent, cloud, s3_target, counting_proxy, files_dir):
     proxy = counting_proxy(s3_target.server.port)
     path = files_dir / "big.bin"
     digest = make_file(path, SIZE)
-    arrived_at_point = held_points(proxy, point)
-    delete = point == "after_complete"  # the file must still be deleted after the restart
+    arrived_at_point = held_at(proxy, point)
+    delete = point == "after_commit"  # the file must still be deleted after the restart
     first = agent(delete=delete)
     options = s3_target.options(aws_endpoint=proxy.endpoint, aws_object_key=KEY)
     start_one(cloud, "up-s3", options)
@@ -91,8 +72,7 @@ def test_kill_9_then_restart_resumes_s3_multipart(point, agent, cloud, s3_target
     assert_secrets_confined(agent, [s3_target.server.secret_access_key], uploads_ended=False)
 
     kill_at_hold(first, proxy)
-    completed_on_s3 = point == "after_complete"
-    missing = 0 if completed_on_s3 else SIZE - parts_held_by_s3(s3_target, upload_id)
+    missing = 0 if point == "after_commit" else SIZE - parts_held_by_s3(s3_target, upload_id)
     mark, since = proxy.mark(), cloud.mark()
     restart(agent, delete=delete)
 
@@ -113,12 +93,10 @@ def test_sigterm_pauses_s3_multipart_and_next_start_resumes(agent, cloud, s3_tar
     aborted); the next start goes UPLOADING, sends only the missing part, ends SUCCESS."""
     proxy = counting_proxy(s3_target.server.port)
     digest = make_file(files_dir / "big.bin", SIZE)
-    hold = proxy.hold(lambda r: is_part(r, 3), after_bytes=MiB)
+    arrived = held_at(proxy, "half_way")
     first = agent(stopTimeout="200ms")
     start_one(cloud, "up-term", s3_target.options(aws_endpoint=proxy.endpoint, aws_object_key=KEY))
-    hold.wait_held(1)
-    proxy.wait_for(lambda records: sum(1 for r in records if is_part(r) and r.status == 200) == 2,
-                   what="parts 1 and 2 stored")
+    arrived()
     upload_id = upload_id_of(proxy)
 
     since = cloud.mark()
@@ -150,10 +128,10 @@ def test_file_changed_while_agent_was_down_fails_s3_resume(agent, cloud, s3_targ
     proxy = counting_proxy(s3_target.server.port)
     path = files_dir / "big.bin"
     make_file(path, SIZE)
-    hold = proxy.hold(lambda r: is_part(r, 3), after_bytes=MiB)
+    arrived = held_at(proxy, "half_way")
     first = agent()
     start_one(cloud, "up-changed", s3_target.options(aws_endpoint=proxy.endpoint, aws_object_key=KEY))
-    hold.wait_held(1)
+    arrived()
     upload_id = upload_id_of(proxy)
     wait_journal(agent, upload_id)
     kill_at_hold(first, proxy)

@@ -69,6 +69,36 @@ def start_one(cloud: CloudClient, parent: str, options: dict) -> str:
     return child
 
 
+#: Where the upload is held for the kill: the first pieces (parts, blocks) on the wire; the
+#: first two pieces stored and the third on the wire; every piece stored but the commit
+#: (CompleteMultipartUpload, Put Block List) held; the commit done but its answer held.
+POINTS = ("first_in_flight", "half_way", "before_commit", "after_commit")
+
+
+def hold_at(proxy: CountingProxy, point: str, *, is_piece: Callable[..., bool], stored: int,
+            is_commit: Callable[..., bool]) -> Callable[[], None]:
+    """Holds the upload at `point` of POINTS; returns a function that waits until it is there.
+    `is_piece(record, number=None)` tells a part/block request (of that 1-based number);
+    `stored` is the status that answers a stored piece."""
+    if point == "first_in_flight":
+        hold = proxy.hold(is_piece, after_bytes=MiB)
+    elif point == "half_way":
+        hold = proxy.hold(lambda r: is_piece(r, 3), after_bytes=MiB)
+    elif point == "before_commit":
+        hold = proxy.hold(is_commit)
+    elif point == "after_commit":
+        hold = proxy.hold(is_commit, stage="response")
+    else:
+        raise ValueError(point)
+
+    def arrived() -> None:
+        hold.wait_held(1)
+        if point == "half_way":
+            proxy.wait_for(lambda records: sum(1 for r in records if is_piece(r) and r.status == stored) == 2,
+                           what="pieces 1 and 2 stored")
+    return arrived
+
+
 def kill_at_hold(process: AgentProcess, proxy: CountingProxy) -> None:
     """kill -9 while requests are held, then let the proxy abandon them (the server keeps
     nothing of a body that broke off) and wait until it is done with every request."""
