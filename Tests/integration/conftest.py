@@ -13,4 +13,5 @@ pytest_plugins = [
     "support.s3_fixtures",
     "support.net_fixtures",
     "support.generic_fixtures",
+    "support.resume_fixtures",
 ]

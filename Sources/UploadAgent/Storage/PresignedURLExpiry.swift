@@ -28,9 +28,11 @@ public enum PresignedURLExpiry {
         try check(expiry: expiry(of: url), now: now)
     }
 
+    /// The failure counts as refused credentials: a resumed upload whose URL expired while
+    /// the agent was down asks the backend for a new one, as after a 403.
     public static func check(expiry: Double?, now: Double) throws(UploadFailure) {
         if let expiry, expiry < now {
-            throw UploadFailure("upload URL expired at \(RFC3339.format(expiry))")
+            throw UploadFailure("upload URL expired at \(RFC3339.format(expiry))", credentialsRefused: true)
         }
     }
 

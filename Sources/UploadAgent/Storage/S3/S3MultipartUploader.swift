@@ -47,8 +47,10 @@ struct S3MultipartUploader: Sendable {
 
     /// `recorded` as S3 still holds it, asked with ListParts: the parts listed with the
     /// planned size, under the recorded ETag when there is one (a part stored just before
-    /// a crash is kept too). Nil when the upload is gone or was for another object.
-    func verified(_ recorded: S3MultipartState) async -> S3MultipartState? {
+    /// a crash is kept too). Nil when the upload is gone (404) or was for another object.
+    /// Throws when S3 cannot tell (credentials refused, an error status, no network):
+    /// starting over then would leave the recorded upload on S3, never aborted.
+    func verified(_ recorded: S3MultipartState) async throws -> S3MultipartState? {
         guard recorded.bucket == bucket, recorded.key == key, recorded.fileSize == file.size,
               recorded.partSize == plan.partSize else { return nil }
         var listed: [Int: S3ListedPart] = [:]
@@ -56,8 +58,12 @@ struct S3MultipartUploader: Sendable {
         repeat {
             var query: [(name: String, value: String?)] = [("uploadId", recorded.uploadId)]
             if let marker { query.append(("part-number-marker", marker)) }
-            guard let response = try? await client.response("ListParts", method: "GET", key: key, query: query),
-                  response.isSuccess else { return nil }
+            let response = try await client.response("ListParts", method: "GET", key: key, query: query)
+            if response.status == 404 { return nil }
+            guard response.isSuccess else {
+                throw UploadFailure(client.describe(response, operation: "ListParts"),
+                                    credentialsRefused: UploadFailure.refusesCredentials(response.status))
+            }
             for part in S3ListedPart.parse(response.bodyText) { listed[part.number] = part }
             let truncated = XMLText.firstElement("IsTruncated", in: response.bodyText) == "true"
             let next = XMLText.firstElement("NextPartNumberMarker", in: response.bodyText)
@@ -75,6 +81,20 @@ struct S3MultipartUploader: Sendable {
             if let partChecksum { verified.partChecksums[number] = partChecksum }
         }
         return verified
+    }
+
+    /// Whether `recorded` was completed before the agent could journal it (a crash between
+    /// CompleteMultipartUpload and its answer): S3 no longer lists the upload, but the
+    /// object has the file's size and the ETag S3 derives from exactly the recorded parts.
+    func completedEarlier(_ recorded: S3MultipartState) async -> Bool {
+        guard recorded.bucket == bucket, recorded.key == key, recorded.fileSize == file.size,
+              recorded.partSize == plan.partSize, recorded.completedParts.count == plan.partCount,
+              let expected = S3MultipartETag.of(partETags: (1...plan.partCount).compactMap { recorded.completedParts[$0] })
+        else { return false }
+        guard let head = try? await client.response("HeadObject", method: "HEAD", key: key), head.isSuccess,
+              let etag = head.header("etag"), head.header("content-length").flatMap(Int64.init) == file.size
+        else { return false }
+        return S3ListedPart.sameETag(etag, expected)
     }
 
     private func create() async throws -> S3MultipartState {

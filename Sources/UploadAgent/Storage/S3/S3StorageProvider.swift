@@ -48,8 +48,14 @@ public struct S3StorageProvider: StorageProvider {
         if case .s3Multipart(let recorded)? = resumption.from {
             let key = options.objectKey(for: file, deviceId: context.deviceId)
             let plan = S3PartPlan(fileSize: file.size, preferredPartSize: recorded.partSize)
-            resuming = await S3MultipartUploader(client: client, bucket: options.bucket, key: key, file: file,
-                                                 plan: plan, checksum: context.checksum).verified(recorded)
+            let uploader = S3MultipartUploader(client: client, bucket: options.bucket, key: key, file: file,
+                                               plan: plan, checksum: context.checksum)
+            resuming = try await uploader.verified(recorded)
+            if resuming == nil, await uploader.completedEarlier(recorded) {
+                progress(file.size)
+                resumption.confirmed(nil)
+                return
+            }
         }
         try await upload(file, resuming: resuming, resumption: resumption, progress: progress)
     }
