@@ -146,6 +146,5 @@ def test_file_changed_while_agent_was_down_fails_s3_resume(agent, cloud, s3_targ
     with pytest.raises(s3_target.s3.exceptions.NoSuchKey):
         s3_target.s3.get_object(Bucket=s3_target.bucket, Key=KEY)
     assert not (state_dir(agent) / "credentials.log").exists()
-    left = [u["UploadId"] for u in s3_target.open_multipart_uploads()]
-    if left:
-        pytest.xfail(f"the stale multipart upload {left} of the changed file is not aborted (reported to the lead)")
+    # The stale multipart upload is given up, not left to be billed.
+    wait_until(lambda: not s3_target.open_multipart_uploads(), 10, "the changed file's multipart upload aborted")

@@ -25,7 +25,7 @@ extension AutoUploadableFeature {
         for var upload in state.uploads {
             var files = upload.fileIds.compactMap { state.files[$0] }
             for index in files.indices where files[index].deletePending {
-                deleteUploaded(files[index])
+                UploadedFileDeletion.delete(files[index], logger: logger)
                 files[index].deletePending = false
             }
             if upload.state.isFinal {

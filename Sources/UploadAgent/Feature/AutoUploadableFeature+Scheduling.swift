@@ -74,8 +74,17 @@ extension AutoUploadableFeature {
             fileFailed(fileId, reason: error.message)
             return
         }
-        if file.serverProgress != nil, let recorded = file.identity, !opened.identity.isUnchanged(comparedTo: recorded) {
-            // The server holds bytes of the old contents: never an object half old, half new.
+        if let held = file.serverProgress, let recorded = file.identity, !opened.identity.isUnchanged(comparedTo: recorded) {
+            // The server holds bytes of the old contents: never an object half old, half
+            // new. What it holds is given up, not left behind.
+            let provider = item.provider
+            let source = UploadSource(path: file.path, size: recorded.size)
+            let logger = self.logger
+            Task {
+                if let problem = await provider.discard(held, of: source) {
+                    logger.warning("could not give up what the server holds of \(file.path): \(problem)")
+                }
+            }
             fileFailed(fileId, reason: "the file changed since its upload began (size, modification time or inode differ), so it was not resumed")
             return
         }
@@ -153,7 +162,13 @@ extension AutoUploadableFeature {
             journalFile(fileId)
             credentials?.remove(fileId)
             logger.info("upload \(fileId) of \(file.path) succeeded")
-            if config.delete, let done = registry.file(fileId) { deleteUploaded(done) }
+            if config.delete, let done = registry.file(fileId) {
+                // Only once SUCCESS is on disk: a crash in between must not leave a
+                // deleted file whose upload the journal still calls unfinished.
+                let logger = self.logger
+                let delete: @Sendable () -> Void = { UploadedFileDeletion.delete(done, logger: logger) }
+                if let journal { journal.whenDurable(delete) } else { delete() }
+            }
             statusChanged(file.parentId, onlyProgress: true)
             finishIfDone(file.parentId)
         case .failure(let error):
@@ -201,21 +216,6 @@ extension AutoUploadableFeature {
         logger.error("upload \(fileId) of \(file.path) failed: \(reason)")
         statusChanged(file.parentId)
         finishIfDone(file.parentId)
-    }
-
-    /// `delete`: removes an uploaded file, unless it changed since it was read.
-    func deleteUploaded(_ file: FileRecord) {
-        let current = FileIdentity.of(path: file.path)
-        if let current, let identity = file.identity, current.isUnchanged(comparedTo: identity) {
-            if unlink(file.path) == 0 {
-                logger.info("deleted \(file.path) after its upload succeeded")
-            } else {
-                logger.warning("could not delete \(file.path) after its upload: \(String(cString: strerror(errno)))")
-            }
-        } else if current != nil {
-            logger.warning("kept \(file.path) although 'delete' is on: it changed while it was uploaded")
-        }
-        registry.updateFile(file.correlationId) { $0.deletePending = false }
     }
 
     // MARK: - Housekeeping

@@ -140,6 +140,14 @@ final class AppendLog: Sendable {
         queue.sync { writePending() }
     }
 
+    /// Runs `work` on the writer queue after everything handed over so far is written.
+    func whenWritten(_ work: @escaping @Sendable () -> Void) {
+        queue.async {
+            self.writePending()
+            work()
+        }
+    }
+
     private func writePending() {
         let (snapshot, pending) = state.withLock { state in
             defer { state.snapshot = nil; state.pending = []; state.scheduled = false }

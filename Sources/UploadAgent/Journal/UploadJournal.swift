@@ -41,4 +41,7 @@ final class UploadJournal: @unchecked Sendable {
     }
 
     func sync() { file.sync() }
+
+    /// Runs `work` on the journal's writer queue once everything recorded so far is on disk.
+    func whenDurable(_ work: @escaping @Sendable () -> Void) { file.log.whenWritten(work) }
 }

@@ -15,9 +15,16 @@ public protocol StorageProvider: Sendable {
     /// person can act on.
     func upload(_ file: UploadSource, resumption: UploadResumption,
                 progress: @escaping @Sendable (_ bytesDone: Int64) -> Void) async throws
+
+    /// Gives up what an earlier run left on the server (the file changed, so it will not
+    /// be resumed). Returns why it could not, or nil.
+    func discard(_ progress: ServerProgress, of file: UploadSource) async -> String?
 }
 
 extension StorageProvider {
+    /// Nothing to do where the server keeps no partial state.
+    public func discard(_ progress: ServerProgress, of file: UploadSource) async -> String? { nil }
+
     /// A fresh upload, with nothing recorded for a later resume.
     public func upload(_ file: UploadSource, progress: @escaping @Sendable (_ bytesDone: Int64) -> Void) async throws {
         try await upload(file, resumption: .none, progress: progress)

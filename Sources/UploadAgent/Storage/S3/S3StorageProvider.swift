@@ -60,6 +60,16 @@ public struct S3StorageProvider: StorageProvider {
         try await upload(file, resuming: resuming, resumption: resumption, progress: progress)
     }
 
+    /// Aborts a recorded multipart upload that will not be resumed, so S3 does not keep
+    /// (and bill) its parts.
+    public func discard(_ progress: ServerProgress, of file: UploadSource) async -> String? {
+        guard case .s3Multipart(let recorded) = progress else { return nil }
+        let plan = S3PartPlan(fileSize: recorded.fileSize, preferredPartSize: recorded.partSize)
+        let uploader = S3MultipartUploader(client: client, bucket: recorded.bucket, key: recorded.key, file: file,
+                                           plan: plan, checksum: context.checksum)
+        return await uploader.abortUntilGone(recorded.uploadId)
+    }
+
     /// Uploads `file`; `resuming` continues a multipart upload recorded earlier.
     public func upload(_ file: UploadSource, resuming: S3MultipartState?, resumption: UploadResumption = .none,
                        progress: @escaping @Sendable (Int64) -> Void) async throws {
