@@ -94,7 +94,7 @@ extension AutoUploadableFeature {
             file.size = opened.identity.size
             file.transferred = min(file.transferred, file.size)
         }!
-        journalFile(fileId)
+        if started != file { journalFile(fileId) }
         if let resuming {
             logger.info("upload \(fileId) of \(file.path) resumes: the server holds \(resuming.confirmedBytes) of \(started.size) bytes")
         }

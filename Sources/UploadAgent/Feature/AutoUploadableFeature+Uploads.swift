@@ -66,18 +66,19 @@ extension AutoUploadableFeature {
             file.attempts = max(1, file.attempts)
             file.message = ""
         }
-        registry.updateUpload(file.parentId) { upload in
+        let changed = registry.updateUpload(file.parentId) { upload in
             upload.state = .uploading
             for (key, value) in options where key.hasPrefix("info.") {
                 upload.info[String(key.dropFirst("info.".count))] = value
             }
-        }
+        } != upload
         credentials?.set(options, for: fileId)
         journalFile(fileId)
-        journalUpload(file.parentId)
+        if changed { journalUpload(file.parentId) }
         ready.push(ReadyUpload(fileId: fileId, provider: provider))
-        logger.info("upload \(fileId) of \(file.path) started with provider \(type(of: provider).name)")
-        statusChanged(file.parentId)
+        logger.debug("upload \(fileId) of \(file.path) started with provider \(type(of: provider).name)")
+        // The parent's status changes with its first start (or new info), not every one.
+        statusChanged(file.parentId, onlyProgress: !changed)
     }
 
     /// The provider the start options ask for; a bad option is the backend's error (400).

@@ -194,7 +194,7 @@ public actor AutoUploadableFeature {
             if let outcome {
                 logger.warning("\(message.operationName) refused (\(outcome.status)): \(outcome.message)")
             } else {
-                logger.info("\(message.operationName) done")
+                logger.debug("\(message.operationName) done")
             }
             if message.responseRequired {
                 let response = DittoMessages.response(to: message, error: outcome)

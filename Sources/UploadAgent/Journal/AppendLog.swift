@@ -7,10 +7,13 @@ import Glibc
 /// A file of checksummed records, one a line (`<crc32 hex> <payload>\n`), that only grows
 /// until it is replaced whole by a compacted snapshot. Appends return at once: a
 /// dedicated queue writes whatever has gathered and fsyncs once for all of it (group
-/// commit), so a burst of a thousand records costs one fsync, not a thousand, and the
-/// caller (the feature actor) never blocks on the disk.
+/// commit, gathered for `batchDelay`), so a burst of a thousand records costs a few
+/// fsyncs, not a thousand, and the caller (the feature actor) never blocks on the disk.
 final class AppendLog: Sendable {
     let path: String
+    /// How long appends gather before one write and fsync: short against what a crash
+    /// could lose, long against an fsync per record of a fast stream of small files.
+    static let batchDelay = 0.01
     private let mode: mode_t
     private let queue: DispatchQueue
     private let onError: @Sendable (String) -> Void
@@ -117,7 +120,7 @@ final class AppendLog: Sendable {
             defer { state.scheduled = true }
             return !state.scheduled
         }
-        if schedule { queue.async { self.writePending() } }
+        if schedule { queue.asyncAfter(deadline: .now() + Self.batchDelay) { self.writePending() } }
     }
 
     /// Replaces the whole log by `payloads` (a compaction); appends made after this call
@@ -131,7 +134,7 @@ final class AppendLog: Sendable {
             defer { state.scheduled = true }
             return !state.scheduled
         }
-        if schedule { queue.async { self.writePending() } }
+        if schedule { queue.asyncAfter(deadline: .now() + Self.batchDelay) { self.writePending() } }
     }
 
     /// Waits until everything handed over is on disk. Blocks: call it off the cooperative

@@ -17,7 +17,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
 
     /// Parses a JSON text; nil when it is not JSON.
     public static func parse(_ bytes: some Collection<UInt8>) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        JSONParser.parse(Array(bytes))
     }
 
     public init(from decoder: any Decoder) throws {
@@ -46,6 +46,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
 
     /// Compact JSON text with sorted keys (stable output for tests and diffs).
     public func serialized(pretty: Bool = false) -> [UInt8] {
+        guard pretty else { return JSONWriter.write(self) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
                                           : [.sortedKeys, .withoutEscapingSlashes]
