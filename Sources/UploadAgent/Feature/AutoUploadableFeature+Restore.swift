@@ -18,7 +18,7 @@ extension AutoUploadableFeature {
             window = nil
         }
         if let reported = state.lastReported {
-            latestLastUpload = reported.upload.lastUploadValue(progress: reported.progress)
+            latestReported = reported
         }
         var resumed = 0
         var renewing = 0
@@ -81,8 +81,8 @@ extension AutoUploadableFeature {
             entries.append(.upload(upload))
             for file in registry.files(of: upload) { entries.append(.file(file)) }
         }
-        if let latestLastUpload, let id = latestLastUpload["correlationId"]?.stringValue, let upload = registry.upload(id) {
-            entries.append(.lastReported(upload: upload, progress: upload.progress))
+        if let latestReported {
+            entries.append(.lastReported(upload: latestReported.upload, progress: latestReported.progress))
         }
         return entries
     }
