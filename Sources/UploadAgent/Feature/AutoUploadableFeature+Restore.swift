@@ -60,6 +60,13 @@ extension AutoUploadableFeature {
             owe(upload)
             finishIfDone(upload.correlationId)
         }
+        // Start options of files no upload resumes (their journal was damaged or lost, or
+        // they ended just before a crash) are secrets with no use: they must not stay on disk.
+        let orphaned = credentials.options.keys.filter { registry.file($0)?.state != .uploading }
+        for id in orphaned { credentials.remove(id) }
+        if !orphaned.isEmpty {
+            logger.notice("state folder: removed the stored start options of \(orphaned.count) file(s) no unfinished upload needs")
+        }
         journal.compact(journalSnapshot())
         if !state.uploads.isEmpty {
             logger.notice("journal: \(registry.live.count) unfinished upload(s); \(resumed) file(s) resume with their credentials, \(renewing) ask the backend for new ones")
