@@ -1,6 +1,7 @@
 """What survives (issue 8): the activation window across kill -9, the final status across a
 storm of broker restarts, the twin's `lastUpload` across re-registrations, and a state
 folder mangled in every way."""
+import hashlib
 import json
 import os
 import time
@@ -10,7 +11,7 @@ import pytest
 
 from support.backend import StartingBackend
 from support.core_fixtures import make_file
-from support.core_flow import MiB, expect_ok, start_generic, trigger
+from support.core_flow import MiB, expect_ok, find_upload, start_generic, trigger
 from support.net import wait_until
 
 from test_core_registration import is_registration
@@ -189,3 +190,36 @@ def test_a_mangled_state_folder_never_stops_the_agent(cloud, agent, files_dir, h
     wait_until(lambda: not (state / "credentials.log").exists(), 5,
                message="credentials.log removed once no upload is unfinished")
     assert process.alive()
+
+
+def test_kill_9_in_the_middle_of_a_large_trigger_loses_no_file(cloud, agent, files_dir, http_sink):
+    count = 200
+    digests = set()
+    for index in range(count):
+        body = f"file {index:04d} ".encode() * 8
+        (files_dir / f"f{index:04d}.log").write_bytes(body)
+        digests.add(hashlib.sha256(body).hexdigest())
+    process = agent()
+    http_sink.rate = 1600  # about 0.05 s a file: the trigger lasts a few seconds
+    backend = StartingBackend(cloud, http_sink)
+    try:
+        expect_ok(cloud, "trigger", {"correlationID": "many", "options": {}})
+        wait_until(lambda: len([r for r in http_sink.finished if r.complete]) >= 60, 30,
+                   message="60 files uploaded")
+        process.kill()
+        done_before = len([r for r in http_sink.finished if r.complete])
+        assert done_before < count - 40, "the kill came too late to prove anything"
+        mark = cloud.mark()
+        http_sink.rate = None
+        restarted = agent()
+        final = cloud.wait_last_upload("many", since=mark, timeout=60)
+    finally:
+        backend.close()
+    assert final["state"] == "SUCCESS", final
+    arrived = {r.sha256 for r in http_sink.finished if r.complete}
+    assert arrived == digests, f"{len(digests - arrived)} file(s) never arrived"
+    # Files that had succeeded before the kill are not uploaded again; only those in flight may be.
+    uploads = len([r for r in http_sink.finished if r.complete])
+    assert uploads <= count + 12, f"{uploads} uploads for {count} files"
+    row = wait_until(lambda: find_upload(restarted.status(), "many", "recent"), 5, message="status row")
+    assert row["fileStates"] == {"SUCCESS": count}, row
