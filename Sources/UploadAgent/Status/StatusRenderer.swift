@@ -49,6 +49,7 @@ public enum StatusRenderer {
         head += withBar ? " \(bar(progress)) \(progress)%" : " \(upload["endTime"]?.stringValue ?? "")"
         if let message = upload["message"]?.stringValue, !message.isEmpty { head += "  \(message)" }
         var lines = [head]
+        if let counts = fileCounts(upload) { lines.append(counts) }
         if case .array(let files)? = upload["files"] {
             for file in files {
                 let size = file["size"]?.numberValue ?? 0
@@ -63,6 +64,17 @@ public enum StatusRenderer {
             }
         }
         return lines
+    }
+
+    /// `    10000 files: 5003 SUCCESS, 4 UPLOADING, 4993 PENDING` for an upload of several
+    /// files: a large one lists only its files in flight, so the counts say the rest.
+    static func fileCounts(_ upload: JSONValue) -> String? {
+        guard let total = wholeNumber(upload["fileCount"]), total > 1,
+              let states = upload["fileStates"]?.objectValue else { return nil }
+        let counts = UploadState.allCases.compactMap { state in
+            wholeNumber(states[state.rawValue]).map { "\($0) \(state.rawValue)" }
+        }
+        return "    \(total) files: " + counts.joined(separator: ", ")
     }
 
     static func bar(_ percent: Int, width: Int = 20) -> String {
