@@ -12,6 +12,7 @@ from support.backend import StartingBackend
 from support.cloud_client import CloudClient
 from support.mosquitto_broker import MosquittoBroker
 from support.core_flow import TERMINAL, expect_ok, find_upload
+from support.net import wait_until
 
 
 def write_tiny_files(folder, count, size=64):
@@ -125,6 +126,7 @@ def test_10000_file_trigger_answers_at_once_and_uploads_every_file(cloud, agent,
         human = process.cli("status")
         assert human.returncode == 0, human.stderr
         assert "large" in human.stdout and len(human.stdout) < 20_000, human.stdout[:2000]
+        assert "10000 files: " in human.stdout and " SUCCESS" in human.stdout, human.stdout[:2000]
 
         final = final_status.get(timeout=600)
         elapsed = time.monotonic() - began
@@ -145,7 +147,7 @@ def test_10000_file_trigger_answers_at_once_and_uploads_every_file(cloud, agent,
     print(f"largest status file during the run: {largest_status[0]} bytes")
     assert 0 < largest_status[0] < 100_000, f"status file grew to {largest_status[0]} bytes"
     assert not cli_failures, cli_failures
-    row = find_upload(process.status(), "large", "recent")
+    row = wait_until(lambda: find_upload(process.status(), "large", "recent"), 5, message="status row of 'large'")
     assert row["fileStates"] == {"SUCCESS": count}, row
 
 
