@@ -3,7 +3,7 @@ storm of broker restarts, the twin's `lastUpload` across re-registrations, and a
 folder mangled in every way."""
 import hashlib
 import json
-import os
+import re
 import time
 import zlib
 
@@ -192,26 +192,41 @@ def test_a_mangled_state_folder_never_stops_the_agent(cloud, agent, files_dir, h
     assert process.alive()
 
 
-def test_kill_9_in_the_middle_of_a_large_trigger_loses_no_file(cloud, agent, files_dir, http_sink):
+@pytest.mark.parametrize("how", ["kill-9", "sigterm"])
+def test_a_stop_in_the_middle_of_a_large_trigger_loses_no_file(cloud, agent, files_dir, http_sink, how):
     count = 200
     digests = set()
     for index in range(count):
         body = f"file {index:04d} ".encode() * 8
         (files_dir / f"f{index:04d}.log").write_bytes(body)
         digests.add(hashlib.sha256(body).hexdigest())
-    process = agent()
+    process = agent(stopTimeout="1s")
     http_sink.rate = 1600  # about 0.05 s a file: the trigger lasts a few seconds
     backend = StartingBackend(cloud, http_sink)
     try:
         expect_ok(cloud, "trigger", {"correlationID": "many", "options": {}})
         wait_until(lambda: len([r for r in http_sink.finished if r.complete]) >= 60, 30,
                    message="60 files uploaded")
-        process.kill()
+        if how == "kill-9":
+            process.kill()
+        else:
+            # The server stops reading: the transfers in flight outlast stopTimeout and are
+            # suspended, the started files waiting for a slot are paused with them.
+            http_sink.stall_after = 1
+            wait_until(lambda: len(http_sink.requests) - len(http_sink.finished) >= 4, 10,
+                       message="four transfers stalled")
+            assert process.stop(15) == 0, process.log_tail()
+            assert cloud.wait_last_upload("many", states="PAUSED", timeout=5)["progress"] < 100
+            http_sink.stall_after = None
+            http_sink.release()
         done_before = len([r for r in http_sink.finished if r.complete])
-        assert done_before < count - 40, "the kill came too late to prove anything"
+        assert done_before < count - 40, "the stop came too late to prove anything"
         mark = cloud.mark()
         http_sink.rate = None
-        restarted = agent()
+        restarted = agent(stopTimeout="1s")
+        if how == "sigterm":
+            wait_until(lambda: re.search(r"[1-9]\d* file\(s\) resume with their credentials", restarted.log_text()), 5,
+                       message="the paused files resume with their stored start options")
         final = cloud.wait_last_upload("many", since=mark, timeout=60)
     finally:
         backend.close()

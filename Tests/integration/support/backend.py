@@ -59,10 +59,6 @@ class StartingBackend:
         for child in child_ids:
             self._queue.put(child)
 
-    def wait_idle(self, timeout: float = 30.0) -> None:
-        """Waits until every queued start was handed to the MQTT client."""
-        self._queue.join()
-
     def _on_message(self, message: Message) -> None:
         if not self.answer_requests or not self.cloud.is_outbox_request(message):
             return
