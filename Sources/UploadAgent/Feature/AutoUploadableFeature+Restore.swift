@@ -18,7 +18,7 @@ extension AutoUploadableFeature {
             window = nil
         }
         if let reported = state.lastReported {
-            latestLastUpload = reported.upload.lastUploadValue(progress: reported.progress)
+            latestReported = reported
         }
         var resumed = 0
         var renewing = 0
@@ -60,6 +60,13 @@ extension AutoUploadableFeature {
             owe(upload)
             finishIfDone(upload.correlationId)
         }
+        // Start options of files no upload resumes (their journal was damaged or lost, or
+        // they ended just before a crash) are secrets with no use: they must not stay on disk.
+        let orphaned = credentials.options.keys.filter { registry.file($0)?.state != .uploading }
+        for id in orphaned { credentials.remove(id) }
+        if !orphaned.isEmpty {
+            logger.notice("state folder: removed the stored start options of \(orphaned.count) file(s) no unfinished upload needs")
+        }
         journal.compact(journalSnapshot())
         if !state.uploads.isEmpty {
             logger.notice("journal: \(registry.live.count) unfinished upload(s); \(resumed) file(s) resume with their credentials, \(renewing) ask the backend for new ones")
@@ -81,8 +88,8 @@ extension AutoUploadableFeature {
             entries.append(.upload(upload))
             for file in registry.files(of: upload) { entries.append(.file(file)) }
         }
-        if let latestLastUpload, let id = latestLastUpload["correlationId"]?.stringValue, let upload = registry.upload(id) {
-            entries.append(.lastReported(upload: upload, progress: upload.progress))
+        if let latestReported {
+            entries.append(.lastReported(upload: latestReported.upload, progress: latestReported.progress))
         }
         return entries
     }

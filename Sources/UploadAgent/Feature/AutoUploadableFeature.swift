@@ -60,9 +60,12 @@ public actor AutoUploadableFeature {
     var lastUploadSequence = 0
     /// Requests handed to the client but not acknowledged.
     var undeliveredRequests: Set<String> = []
-    /// The newest `lastUpload` sent: a registration replaces the whole feature in the
-    /// twin, so it is sent again right after.
-    var latestLastUpload: JSONValue?
+    /// The newest `lastUpload` sent (the upload as it was then, and its progress): a
+    /// registration replaces the whole feature in the twin, so it is sent again right
+    /// after. Kept apart from the registry, which forgets an upload once the backend has
+    /// its end, so the journal keeps it across restarts.
+    var latestReported: (upload: UploadRecord, progress: Int)?
+    var latestLastUpload: JSONValue? { latestReported.map { $0.upload.lastUploadValue(progress: $0.progress) } }
 
     // Status file.
     var statusScheduled = false
@@ -233,7 +236,7 @@ public actor AutoUploadableFeature {
     func publishLastUpload(_ upload: UploadRecord) {
         lastUploadSequence += 1
         let value = upload.lastUploadValue
-        latestLastUpload = value
+        latestReported = (upload, upload.progress)
         undeliveredLastUpload[upload.correlationId] = lastUploadSequence
         guard connected, let identity else { return }
         let envelope = DittoMessages(thing: identity.thing, featureId: config.featureId).propertyUpdate("lastUpload", value: value)

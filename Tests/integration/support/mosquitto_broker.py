@@ -2,8 +2,9 @@
 
 Why: the agent's MQTT behaviour (reconnect, re-registration, QoS 1) only shows against a
 real broker. `restart()` keeps the port so a connected agent sees a broker outage, not a
-configuration change. Variants: anonymous (default), username/password, TLS, and
-`persistent=True` (sessions survive a restart, for tests that must not miss a message).
+configuration change. Variants: anonymous (default), username/password, TLS,
+`persistent=True` (sessions survive a restart, for tests that must not miss a message), and
+`max_queued_messages` (a larger per-client queue, for a test client slower than the agent).
 """
 from __future__ import annotations
 
@@ -53,7 +54,8 @@ class MosquittoBroker:
     """One mosquitto process; start/stop/restart on the same port."""
 
     def __init__(self, directory: Path, username: Optional[str] = None,
-                 password: Optional[str] = None, tls: bool = False, persistent: bool = False):
+                 password: Optional[str] = None, tls: bool = False, persistent: bool = False,
+                 max_queued_messages: Optional[int] = None):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
@@ -61,6 +63,7 @@ class MosquittoBroker:
         self.username = username
         self.password = password
         self.persistent = persistent
+        self.max_queued_messages = max_queued_messages
         self.tls: Optional[TlsMaterial] = TlsMaterial(self.directory / "tls") if tls else None
         self.config_path = self.directory / "mosquitto.conf"
         self.log_path = self.directory / "mosquitto.log"
@@ -91,6 +94,9 @@ class MosquittoBroker:
                       "persistence_file mosquitto.db"]
         else:
             lines.append("persistence false")
+        if self.max_queued_messages is not None:
+            # per client, beyond the in-flight ones; mosquitto's default is 1000
+            lines.append(f"max_queued_messages {self.max_queued_messages}")
         if os.geteuid() == 0:
             # mosquitto drops to user "mosquitto" when started as root and could then not
             # read the pytest temp dir (0700).
