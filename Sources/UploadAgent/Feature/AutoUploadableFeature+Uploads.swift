@@ -11,7 +11,7 @@ extension AutoUploadableFeature {
         if config.singleUpload && !uploads.isEmpty && options["force"]?.lowercased() != "true" {
             throw .failed("another upload is running and 'singleUpload' is on (send options.force \"true\" to override)")
         }
-        let paths = try selector.select(requestedGlob: options["upload.files"])
+        let paths = try selector.select(requestedGlob: options["upload.files"]).paths
         let id = correlationId ?? nextGeneratedId()
         guard uploads[id] == nil else { throw .badRequest("an upload with correlation ID '\(id)' is already running") }
 

@@ -49,7 +49,8 @@ public actor AutoUploadableFeature {
     public init(config: AgentConfig, environment: FeatureEnvironment) {
         self.config = config
         self.environment = environment
-        selector = FileSelector(configuredGlob: config.files, mode: config.mode)
+        let logger = environment.logger
+        selector = FileSelector(configuredGlob: config.files, mode: config.mode, warn: { logger.warning("\($0)") })
         slots = UploadSlots(limit: config.maxConcurrentUploads)
         startedAt = environment.clock()
         nextUploadNumber = Int(environment.clock())
