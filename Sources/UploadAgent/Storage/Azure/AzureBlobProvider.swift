@@ -40,7 +40,7 @@ public struct AzureBlobProvider: StorageProvider {
     }
 
     public func upload(_ file: UploadSource, progress: @escaping @Sendable (Int64) -> Void) async throws {
-        try PresignedURLExpiry.check(expiry: target.signature.expiry, now: context.now())
+        try PresignedURLExpiry.check(expiry: target.signature.expiry, now: context.now(), serverClock: context.serverClock)
         let plan: AzureBlockPlan
         if let resumeState, resumeState.fileSize == file.size,
            resumeState.blobURL == target.publicBlobURL(file.baseName) {

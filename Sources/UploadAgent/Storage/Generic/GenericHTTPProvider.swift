@@ -49,7 +49,7 @@ public struct GenericHTTPProvider: StorageProvider {
     }
 
     public func upload(_ file: UploadSource, progress: @escaping @Sendable (Int64) -> Void) async throws {
-        try PresignedURLExpiry.check(url, now: context.now())
+        try PresignedURLExpiry.check(url, now: context.now(), serverClock: context.serverClock)
         if let chunkSize = resumableChunkSize {
             let session = ResumableSession(url: url, headers: requestHeaders(for: file), chunkSize: chunkSize,
                                            maxSendBytesPerSecond: maxBandwidth, context: context)
