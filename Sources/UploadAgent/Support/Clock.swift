@@ -14,7 +14,7 @@ public let systemWallClock: WallClock = {
 
 /// Seconds on the monotonic clock: for intervals (rate limits, stalls, throttling), which
 /// must not jump when the wall clock is set.
-func monotonicSeconds() -> Double {
+public func monotonicSeconds() -> Double {
     var now = timespec()
     clock_gettime(CLOCK_MONOTONIC, &now)
     return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9

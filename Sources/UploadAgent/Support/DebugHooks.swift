@@ -6,8 +6,8 @@ import Glibc
 /// in debug builds: a release binary ignores these variables entirely.
 /// - `FILE_UPLOAD_AGENT_CLOCK_OFFSET=<seconds>` moves the wall clock (a gateway without a
 ///   real-time clock; libfaketime loses the Swift binary's arguments, so it cannot be used);
-/// - `FILE_UPLOAD_AGENT_FAULT=wedge-feature|wedge-engine` blocks the feature actor or the
-///   transfer engine thread, to show the watchdog pings stop.
+/// - `FILE_UPLOAD_AGENT_FAULT=wedge-feature|wedge-engine[@seconds]` blocks the feature
+///   actor or the transfer engine thread, to show the watchdog pings stop.
 public enum DebugHooks {
     #if DEBUG
     public static let clockOffset: Double = environment("FILE_UPLOAD_AGENT_CLOCK_OFFSET").flatMap(Double.init) ?? 0
@@ -23,9 +23,18 @@ public enum DebugHooks {
         return text.isEmpty ? nil : text
     }
 
-    /// Blocks the calling thread for good when `fault` names `point`: a wedged component.
+    /// When the first hook point was reached: `name@seconds` faults wait that long from it.
+    static let armedAt = monotonicSeconds()
+
+    /// Blocks the calling thread for good when `fault` names `point` (`wedge-feature`, or
+    /// `wedge-feature@2` to wedge only from two seconds after the first check): a wedged
+    /// component, as a deadlock or a hung system call would leave it.
     static func wedgeIfAsked(_ point: String) {
-        guard fault == point else { return }
+        guard let fault else { return }
+        let parts = fault.split(separator: "@", maxSplits: 1)
+        guard parts.first.map(String.init) == point else { return }
+        let delay = parts.count > 1 ? Double(parts[1]) ?? 0 : 0
+        guard monotonicSeconds() - armedAt >= delay else { return }
         while true { sleep(3600) }
     }
 }
