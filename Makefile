@@ -14,7 +14,7 @@ PY := $(VENV)/bin/python
 # Which build `make install` takes: release (default) or debug.
 CONFIGURATION ?= release
 DEBIAN_PACKAGES := pkg-config libmosquitto-dev libcurl4-openssl-dev libssl-dev mosquitto mosquitto-clients openssl
-TEST_PACKAGES := nginx-core systemd
+TEST_PACKAGES := nginx-core systemd python3-seccomp
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
