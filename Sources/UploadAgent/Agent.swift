@@ -69,14 +69,12 @@ public final class Agent: Sendable {
                 eventInput.finish()
             }
         }
-        // A dispatch timer, not a task: the pings must go on even if the cooperative pool
-        // is busy, or systemd would kill a working agent.
-        let watchdog = notifier.watchdogInterval.map { interval in
-            let timer = DispatchSource.makeTimerSource(queue: .global())
-            timer.schedule(deadline: .now(), repeating: interval)
-            timer.setEventHandler { notifier.notify("WATCHDOG=1") }
-            timer.resume()
-            return timer
+        // Pings only while the feature actor and the transfer thread answer (WatchdogPulse).
+        let watchdog = notifier.watchdogInterval.map { halfTimeout in
+            WatchdogPulse(deadline: halfTimeout, probes: [
+                .init("the feature") { await feature.heartbeat() },
+                .init("the transfer engine") { await engine.heartbeat() },
+            ], ping: { notifier.notify("WATCHDOG=1") }, stalled: { logger.critical("watchdog: \($0)") })
         }
         logger.info("file-upload-agent \(AgentVersion.current) starting; broker \(RedactedURL.describe(config.broker))")
         connection.start()

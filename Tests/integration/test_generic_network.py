@@ -158,7 +158,8 @@ def test_gcs_session_resumes_at_the_persisted_offset(tmp_path, big_file):
         session = server.session_id(url)
         broken_at = 6 * 1024 * 1024 + 1000
         server.set_script([Fault.drop(after_bytes=broken_at)])
-        done = upload(tmp_path, source, {"https.url": url})
+        # The `upload_id=` form is a session only when the options say so.
+        done = upload(tmp_path, source, {"https.url": url, "https.resumable": "gcs"})
         assert done.returncode == 0, done.stderr
         assert server.stored(session) == (size, digest)
         chunks = server.chunks(session)

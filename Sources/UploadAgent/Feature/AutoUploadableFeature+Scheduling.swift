@@ -74,6 +74,12 @@ extension AutoUploadableFeature {
             fileFailed(fileId, reason: error.message)
             return
         }
+        if let checked = file.identity, !opened.identity.isSameFile(as: checked), opened.realPath != file.path {
+            // The name now leads, through a link, to another file than the one whose real
+            // path was checked: never follow a link swapped in after the check.
+            fileFailed(fileId, reason: "it now leads through a link to another file than the one selected; not uploaded")
+            return
+        }
         if let held = file.serverProgress, let recorded = file.identity, !opened.identity.isUnchanged(comparedTo: recorded) {
             // The server holds bytes of the old contents: never an object half old, half
             // new. What it holds is given up, not left behind.

@@ -12,26 +12,28 @@ extension AutoUploadableFeature {
            registry.live.contains(where: { registry.upload($0)?.state == .uploading }) {
             throw .failed("another upload is running and 'singleUpload' is on (send options.force \"true\" to override)")
         }
-        let paths = try selector.select(requestedGlob: options["upload.files"])
+        let selection = try selector.select(requestedGlob: options["upload.files"])
         let id = correlationId ?? nextGeneratedId()
         guard registry.upload(id) == nil else { throw .badRequest("an upload with correlation ID '\(id)' is already running") }
 
-        var upload = UploadRecord(correlationId: id, startTime: environment.clock(), fileCount: paths.count)
+        var upload = UploadRecord(correlationId: id, startTime: environment.clock(), fileCount: selection.files.count)
+        upload.refused = selection.refused.prefix(UploadRecord.maxRefusedShown).map { RefusedFile(path: $0.path, reason: $0.reason) }
         for (key, value) in options where key.hasPrefix("options.") {
             upload.requestOptions[String(key.dropFirst("options.".count))] = value
         }
         var files: [FileRecord] = []
-        files.reserveCapacity(paths.count)
-        for (index, path) in paths.enumerated() {
-            let identity = FileIdentity.of(path: path)
-            files.append(FileRecord(correlationId: upload.fileId(index + 1), parentId: id, path: path,
-                                    size: identity?.size ?? 0, identity: identity))
+        files.reserveCapacity(selection.files.count)
+        for (index, selected) in selection.files.enumerated() {
+            // The identity of the file whose real path was checked: the upload compares.
+            files.append(FileRecord(correlationId: upload.fileId(index + 1), parentId: id, path: selected.path,
+                                    size: selected.identity.size, identity: selected.identity))
         }
         registry.insert(upload, files: files)
         journal?.record(.upload(upload))
         journal?.record(contentsOf: files.lazy.map(JournalEntry.file))
         requestQueue.append(id)
-        logger.info("upload \(id) triggered: \(files.count) file(s)")
+        let leftOut = selection.refused.isEmpty ? "" : ", \(selection.refused.count) left out (links outside the scope)"
+        logger.info("upload \(id) triggered: \(files.count) file(s)\(leftOut)")
         statusChanged(id)
     }
 
@@ -86,7 +88,7 @@ extension AutoUploadableFeature {
         let context = ProviderContext(
             config: config, network: environment.transport,
             deviceId: identity?.thing.description ?? config.deviceId, now: environment.clock,
-            sleep: environment.sleep,
+            sleep: environment.sleep, serverClock: serverClock,
             onRetry: { [weak self] attempt, reason in
                 Task { await self?.fileRetrying(fileId, attempt: attempt, reason: reason) }
             })

@@ -20,6 +20,8 @@ public actor AutoUploadableFeature {
     /// Set while the agent suspends (SIGTERM): transfers cancelled then keep what the
     /// server holds (no multipart abort), to resume at the next start.
     let suspending = AtomicFlag()
+    /// What servers taught about the device clock's offset, shared by every upload.
+    let serverClock = ServerClockOffset()
 
     // Identity and connection.
     var identity: DeviceIdentity?
@@ -83,7 +85,8 @@ public actor AutoUploadableFeature {
     public init(config: AgentConfig, environment: FeatureEnvironment, durable: Bool = false) {
         self.config = config
         self.environment = environment
-        selector = FileSelector(configuredGlob: config.files, mode: config.mode)
+        let logger = environment.logger
+        selector = FileSelector(configuredGlob: config.files, mode: config.mode, warn: { logger.warning("\($0)") })
         startedAt = environment.clock()
         nextUploadNumber = Int(environment.clock())
         if durable {

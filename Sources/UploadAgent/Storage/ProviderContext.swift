@@ -17,11 +17,15 @@ public struct ProviderContext: Sendable {
     public var sleep: @Sendable (Double) async throws -> Void
     /// Told about each new attempt those protocols make (for the status file's count).
     public var onRetry: @Sendable (_ attempt: Int, _ reason: String) -> Void = { _, _ in }
+    /// The servers' clock relative to `now`, learned from skew errors; share one instance
+    /// across uploads so a correction learned once serves every later request.
+    public var serverClock: ServerClockOffset
 
     public init(transport: any HTTPTransport, checksum: Bool, deviceId: String,
                 now: @escaping @Sendable () -> Double, directTransport: (any HTTPTransport)? = nil,
                 retryPolicy: RetryPolicy = RetryPolicy(),
-                sleep: @escaping @Sendable (Double) async throws -> Void = { try await Task.sleep(for: .seconds($0)) }) {
+                sleep: @escaping @Sendable (Double) async throws -> Void = { try await Task.sleep(for: .seconds($0)) },
+                serverClock: ServerClockOffset = ServerClockOffset()) {
         self.transport = transport
         self.checksum = checksum
         self.deviceId = deviceId
@@ -29,6 +33,7 @@ public struct ProviderContext: Sendable {
         self.directTransport = directTransport ?? transport
         self.retryPolicy = retryPolicy
         self.sleep = sleep
+        self.serverClock = serverClock
     }
 
     /// The context of one upload as the agent runs it: `network` wrapped in the
@@ -37,11 +42,12 @@ public struct ProviderContext: Sendable {
     public init(config: AgentConfig, network: any HTTPTransport, deviceId: String,
                 now: @escaping @Sendable () -> Double,
                 sleep: @escaping @Sendable (Double) async throws -> Void = { try await Task.sleep(for: .seconds($0)) },
+                serverClock: ServerClockOffset = ServerClockOffset(),
                 onRetry: @escaping @Sendable (_ attempt: Int, _ reason: String) -> Void) {
         let policy = RetryPolicy(maxAttempts: config.retryAttempts)
         self.init(transport: RetryingTransport(base: network, policy: policy, onRetry: onRetry, sleep: sleep),
                   checksum: config.checksum, deviceId: deviceId, now: now,
-                  directTransport: network, retryPolicy: policy, sleep: sleep)
+                  directTransport: network, retryPolicy: policy, sleep: sleep, serverClock: serverClock)
         self.onRetry = onRetry
     }
 }

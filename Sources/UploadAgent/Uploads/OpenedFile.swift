@@ -11,11 +11,14 @@ final class OpenedFile: Sendable {
     let identity: FileIdentity
     /// The path to read the bytes from.
     let readPath: String
+    /// Where the opened name led, links resolved (the path itself without /proc).
+    let realPath: String
 
-    private init(descriptor: Int32, identity: FileIdentity, readPath: String) {
+    private init(descriptor: Int32, identity: FileIdentity, readPath: String, realPath: String) {
         self.descriptor = descriptor
         self.identity = identity
         self.readPath = readPath
+        self.realPath = realPath
     }
 
     deinit { close(descriptor) }
@@ -32,6 +35,7 @@ final class OpenedFile: Sendable {
         }
         let procPath = "/proc/self/fd/\(descriptor)"
         let readPath = access(procPath, R_OK) == 0 ? procPath : path
-        return OpenedFile(descriptor: descriptor, identity: identity, readPath: readPath)
+        let realPath = FileSelector.readLink(procPath) ?? path
+        return OpenedFile(descriptor: descriptor, identity: identity, readPath: readPath, realPath: realPath)
     }
 }

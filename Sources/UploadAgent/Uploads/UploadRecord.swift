@@ -12,6 +12,9 @@ public struct UploadRecord: Codable, Sendable, Equatable {
     public var fileCount: Int
     /// The trigger's `options.X`, passed on as `X` in every request of this upload.
     public var requestOptions: [String: String] = [:]
+    /// Matches left out because a link leads outside the scope (the first few).
+    public var refused: [RefusedFile] = []
+    static let maxRefusedShown = 20
 
     // Not journaled: rebuilt from the files when the journal is read.
     var totals = UploadTotals()
@@ -21,7 +24,7 @@ public struct UploadRecord: Codable, Sendable, Equatable {
     var nextToRequest = 1
 
     enum CodingKeys: String, CodingKey {
-        case correlationId, state, startTime, endTime, statusCode, message, info, fileCount, requestOptions
+        case correlationId, state, startTime, endTime, statusCode, message, info, fileCount, requestOptions, refused
     }
 
     public init(correlationId: String, startTime: Double, fileCount: Int) {
@@ -66,7 +69,7 @@ public struct UploadRecord: Codable, Sendable, Equatable {
     /// The entry in the status file's `uploads` and `recent`, with the file rows given
     /// (all of a small upload; the ones in flight of a large one).
     func statusValue(files: [FileRecord]) -> JSONValue {
-        [
+        var value: JSONValue = [
             "correlationId": .string(correlationId), "state": .string(state.rawValue),
             "progress": .number(Double(progress)),
             "startTime": .string(RFC3339.format(startTime)),
@@ -76,5 +79,10 @@ public struct UploadRecord: Codable, Sendable, Equatable {
             "fileStates": totals.countsValue,
             "files": .array(files.map(\.statusValue)),
         ]
+        if !refused.isEmpty, case .object(var object) = value {
+            object["refused"] = .array(refused.map { ["path": .string($0.path), "reason": .string($0.reason)] })
+            value = .object(object)
+        }
+        return value
     }
 }

@@ -160,15 +160,15 @@ import Testing
         #expect(!message.contains(Self.signature))
     }
 
-    @Test func expiredSASFailsBeforeAnyRequest() async throws {
+    @Test func longExpiredSASFailsBeforeAnyRequest() async throws {
         var options = Self.options
-        options["azure.shared.access.signature"] = "sv=2021-08-06&se=2023-12-31T23%3A59%3A59Z&sig=\(Self.signature)"
+        options["azure.shared.access.signature"] = "sv=2021-08-06&se=2023-12-30T23%3A59%3A59Z&sig=\(Self.signature)"
         let file = AzureTestFile(size: 10)
         let transport = AzureRecordingTransport()
         let message = await Self.failure {
             try await Self.provider(transport, options: options).upload(UploadSource(path: file.path, size: 10)) { _ in }
         }
-        #expect(message == "upload URL expired at 2023-12-31T23:59:59Z")
+        #expect(message?.hasPrefix("upload URL expired at 2023-12-30T23:59:59Z") == true)
         #expect(transport.requests.isEmpty)
     }
 

@@ -8,6 +8,9 @@ later request through moto's `/moto-api/reset-auth` with 0. That is
 INITIAL_NO_AUTH_ACTION_COUNT=0 counted from the end of the setup: with the variable set to 0
 at start, not even the setup calls could be made, since no user exists yet.
 
+Requests pass S3's clock check first (moto_clock_server.py: more than 15 minutes off is
+refused with RequestTimeTooSkewed, as S3 does); `refused_for_skew()` counts those refusals.
+
 Standalone: `python Tests/integration/servers/moto_s3.py [--port N] [--bucket NAME]` prints
 one JSON line (endpoint, bucket, region, access key, secret) and serves until interrupted.
 """
@@ -61,7 +64,8 @@ class MotoS3:
         env.pop("INITIAL_NO_AUTH_ACTION_COUNT", None)  # off during the setup, switched on below
         log = open(self._log_path, "ab") if self._log_path else subprocess.DEVNULL
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "moto_clock_server.py"),
+             "127.0.0.1", str(self.port)],
             stdout=log, stderr=log, env=env)
         deadline = time.monotonic() + timeout
         while True:
@@ -103,6 +107,11 @@ class MotoS3:
         """Temporary credentials (AccessKeyId, SecretAccessKey, SessionToken) of the role."""
         sts = self.client("sts")
         return sts.assume_role(RoleArn=self.role_arn, RoleSessionName="agent-test")["Credentials"]
+
+    def refused_for_skew(self) -> int:
+        """How many requests the clock check refused so far."""
+        with urllib.request.urlopen(self.endpoint + "/_clock_check/refused", timeout=5) as response:
+            return int(response.read())
 
     def stop(self) -> None:
         if self._process and self._process.poll() is None:

@@ -94,14 +94,14 @@ def azure_agent_upload(tmp_path):
     if not os.access(binary, os.X_OK):
         pytest.fail(f"agent binary {binary} not built (swift build, or set AGENT_BIN)")
 
-    def run(path, options: dict, checksum: bool = False, timeout: float = 180):
+    def run(path, options: dict, checksum: bool = False, timeout: float = 180, env: dict | None = None):
         options_file = tmp_path / f"azure-options-{time.monotonic_ns()}.json"
         options_file.write_text(json.dumps(options))
         command = [binary, "upload", str(path), "--provider", "azure", "--options-file", str(options_file)]
         if checksum:
             command.append("--checksum")
         started = time.monotonic()
-        process = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        process = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
         process.elapsed = time.monotonic() - started
         return process
 

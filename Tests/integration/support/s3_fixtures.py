@@ -74,8 +74,10 @@ class UploadRunner:
                    "--options-file", str(options_file), "--config", str(self.config)]
         return command + (["--checksum"] if checksum else [])
 
-    def run(self, file: Path, options: dict, checksum: bool = False, timeout: float = 120) -> subprocess.CompletedProcess:
-        return subprocess.run(self.command(file, options, checksum), capture_output=True, text=True, timeout=timeout)
+    def run(self, file: Path, options: dict, checksum: bool = False, timeout: float = 120,
+            env: dict | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run(self.command(file, options, checksum), capture_output=True, text=True, timeout=timeout,
+                              env=env)
 
     def start(self, file: Path, options: dict, checksum: bool = False) -> subprocess.Popen:
         return subprocess.Popen(self.command(file, options, checksum), stdout=subprocess.PIPE,

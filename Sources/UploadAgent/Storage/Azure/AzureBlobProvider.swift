@@ -51,7 +51,7 @@ public struct AzureBlobProvider: StorageProvider {
 
     /// Uploads with the resume state and store this provider was made with.
     public func upload(_ file: UploadSource, progress: @escaping @Sendable (Int64) -> Void) async throws {
-        try PresignedURLExpiry.check(expiry: target.signature.expiry, now: context.now())
+        try PresignedURLExpiry.check(expiry: target.signature.expiry, now: context.now(), serverClock: context.serverClock)
         let plan: AzureBlockPlan
         if let resumeState, resumeState.fileSize == file.size,
            resumeState.blobURL == target.publicBlobURL(file.baseName) {

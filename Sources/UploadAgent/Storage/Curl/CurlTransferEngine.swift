@@ -19,6 +19,8 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
     private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
     /// The shared rate cap (`maxBandwidth`), engine thread only.
     private let budget: BandwidthBudget?
+    /// Watchdog heartbeats waiting for the engine thread's next turn of its loop.
+    private let heartbeats = Mutex<[CheckedContinuation<Void, Never>]>([])
 
     public init(settings: TransferSettings = TransferSettings()) {
         curl_global_init(Int(CURL_GLOBAL_DEFAULT))
@@ -68,11 +70,34 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
         }
     }
 
+    /// Returns once the engine thread has gone round its loop: proof for the watchdog
+    /// that the thread is not stuck. Returns at once when the engine has stopped.
+    public func heartbeat() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let queued = incoming.withLock { _ in
+                guard running.load(ordering: .relaxed) else { return false }
+                heartbeats.withLock { $0.append(continuation) }
+                curl_multi_wakeup(multi)
+                return true
+            }
+            if !queued { continuation.resume() }
+        }
+    }
+
+    /// Answers the heartbeats that arrived since the last turn (engine thread only).
+    private func answerHeartbeats() {
+        let waiting = heartbeats.withLock { list in defer { list = [] }; return list }
+        guard !waiting.isEmpty else { return }
+        DebugHooks.wedgeIfAsked("wedge-engine")
+        for continuation in waiting { continuation.resume() }
+    }
+
     // MARK: - Engine thread
 
     private func runLoop() {
         var stillRunning: Int32 = 0
         while running.load(ordering: .relaxed) {
+            answerHeartbeats()
             for transfer in incoming.withLock({ list in defer { list = [] }; return list }) {
                 start(transfer)
             }
@@ -106,6 +131,7 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
         for transfer in incoming.withLock({ list in defer { list = [] }; return list }) {
             transfer.finish(.failure(TransferError(.cancelled, "the agent is stopping")))
         }
+        for continuation in heartbeats.withLock({ list in defer { list = [] }; return list }) { continuation.resume() }
         curl_multi_cleanup(multi)
     }
 

@@ -50,10 +50,14 @@ public struct GenericHTTPProvider: StorageProvider {
 
     public func upload(_ file: UploadSource, resumption: UploadResumption,
                        progress: @escaping @Sendable (Int64) -> Void) async throws {
-        try PresignedURLExpiry.check(url, now: context.now())
+        try PresignedURLExpiry.check(url, now: context.now(), serverClock: context.serverClock)
         if let chunkSize = resumableChunkSize {
+            var resumeOffset: Int64?
+            if case .resumableSession(let confirmed)? = resumption.from { resumeOffset = confirmed }
             let session = ResumableSession(url: url, headers: requestHeaders(for: file), chunkSize: chunkSize,
-                                           maxSendBytesPerSecond: maxBandwidth, context: context)
+                                           maxSendBytesPerSecond: maxBandwidth, context: context,
+                                           resumeOffset: resumeOffset,
+                                           confirmed: { resumption.confirmed(.resumableSession(confirmedBytes: $0)) })
             try await session.upload(file, progress: progress)
             return
         }

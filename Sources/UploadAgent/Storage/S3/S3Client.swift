@@ -1,10 +1,24 @@
 /// Sends one signed S3 request and turns what can go wrong into the errors providers
 /// throw: an S3 error reply or a transfer error becomes an `UploadFailure` naming the
-/// operation; a cancellation stays a cancellation.
+/// operation; a cancellation stays a cancellation. A request S3 refuses for a wrong device
+/// clock (`RequestTimeTooSkewed`) teaches `serverClock` the offset and is signed again.
 struct S3Client: Sendable {
     let address: S3ObjectAddress
     let signer: SigV4Signer
     let transport: any HTTPTransport
+    /// Learns the servers' clock from skew errors; the signer's clock should include it.
+    let serverClock: ServerClockOffset
+    /// The uncorrected device clock, to measure the offset against.
+    let deviceNow: @Sendable () -> Double
+
+    init(address: S3ObjectAddress, signer: SigV4Signer, transport: any HTTPTransport,
+         serverClock: ServerClockOffset = ServerClockOffset(), deviceNow: @escaping @Sendable () -> Double = systemWallClock) {
+        self.address = address
+        self.signer = signer
+        self.transport = transport
+        self.serverClock = serverClock
+        self.deviceNow = deviceNow
+    }
 
     /// The SHA-256 of an empty body, for requests without one.
     static let emptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -39,14 +53,24 @@ struct S3Client: Sendable {
         case .bytes(let bytes): payloadHash = SigV4Signer.payloadHash(bytes)
         case .file: payloadHash = SigV4Signer.unsignedPayload
         }
-        let request = signer.sign(HTTPRequest(method: method, url: address.url(key: key, query: query),
-                                              headers: headers, body: body),
-                                  payloadHash: payloadHash)
+        let unsigned = HTTPRequest(method: method, url: address.url(key: key, query: query), headers: headers, body: body)
         do {
-            return try await transport.send(request, progress: progress)
+            let response = try await transport.send(signer.sign(unsigned, payloadHash: payloadHash), progress: progress)
+            guard let serverTime = Self.serverTime(ofSkewError: response) else { return response }
+            serverClock.learn(serverTime: serverTime, deviceTime: deviceNow())
+            // Signed again with the corrected clock: the signer reads `serverClock`.
+            return try await transport.send(signer.sign(unsigned, payloadHash: payloadHash), progress: progress)
         } catch let error as TransferError where error.kind != .cancelled {
             throw UploadFailure(scrub("S3 \(operation) failed: \(error.message)"))
         }
+    }
+
+    /// The server's time from a `RequestTimeTooSkewed` refusal: its `Date` header, or the
+    /// `<ServerTime>` of the error document; nil for any other response.
+    static func serverTime(ofSkewError response: HTTPResponse) -> Double? {
+        guard response.status == 403, S3ErrorResponse(response).code == "RequestTimeTooSkewed" else { return nil }
+        if let date = response.header("date").flatMap(HTTPDate.parse) { return date }
+        return XMLText.firstElement("ServerTime", in: response.bodyText).flatMap(RFC3339.parseISO8601)
     }
 
     /// An S3 error text for `response`, secrets scrubbed.

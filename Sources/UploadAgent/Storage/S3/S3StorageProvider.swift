@@ -28,12 +28,14 @@ public struct S3StorageProvider: StorageProvider {
         self.options = try S3Options(options)
         self.context = context
         self.preferredPartSize = partSize
+        let deviceNow = context.now
+        let serverClock = context.serverClock
         client = S3Client(
             address: S3ObjectAddress(bucket: self.options.bucket, region: self.options.region,
                                      endpoint: self.options.endpoint),
             signer: SigV4Signer(credentials: self.options.credentials, region: self.options.region,
-                                now: context.now),
-            transport: context.transport)
+                                now: { serverClock.serverTime(deviceTime: deviceNow()) }),
+            transport: context.transport, serverClock: serverClock, deviceNow: deviceNow)
     }
 
     public func upload(_ file: UploadSource, progress: @escaping @Sendable (Int64) -> Void) async throws {

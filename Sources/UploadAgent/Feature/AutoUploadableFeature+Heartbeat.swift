@@ -1,0 +1,6 @@
+/// The watchdog's question to the feature: returning at all shows the actor runs.
+extension AutoUploadableFeature {
+    public func heartbeat() {
+        DebugHooks.wedgeIfAsked("wedge-feature")
+    }
+}
