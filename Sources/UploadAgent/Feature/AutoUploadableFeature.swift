@@ -258,6 +258,8 @@ public actor AutoUploadableFeature {
                 // The backend has the end of this upload: nothing left to remember.
                 registry.remove(parentId)
                 journal?.record(.removeUpload(id: parentId))
+                // Housekeeping stops with the last upload: shrink the journal now.
+                compactJournalIfNeeded()
             }
         case .request(let fileId):
             undeliveredRequests.remove(fileId)
