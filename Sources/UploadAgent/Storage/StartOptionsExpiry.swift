@@ -2,12 +2,12 @@
 /// when it expires. Options that do not say (S3 keys) are tried; the server's answer
 /// decides then, and a refusal asks the backend for new ones.
 enum StartOptionsExpiry {
-    /// Seconds of slack for a clock that runs a little fast.
+    /// Options that expire sooner than this are asked for anew rather than resumed with.
     static let margin: Double = 60
 
     static func isValid(_ options: [String: String], now: Double) -> Bool {
         guard let expiry = expiry(of: options) else { return true }
-        return expiry + margin > now
+        return expiry - margin > now
     }
 
     static func expiry(of options: [String: String]) -> Double? {

@@ -91,7 +91,7 @@ public struct AzureBlobProvider: StorageProvider {
     private func putBlocks(_ file: UploadSource, plan: AzureBlockPlan,
                            progress: @escaping @Sendable (Int64) -> Void) async throws {
         let publicURL = target.publicBlobURL(file.baseName)
-        let alreadyStored = await blocksAlreadyStored(file, plan: plan)
+        let alreadyStored = try await blocksAlreadyStored(file, plan: plan)
         blockListStore.begin(blobURL: publicURL, plan: plan, storedIndexes: alreadyStored)
         let doneBytes = alreadyStored.reduce(Int64(0)) { $0 + plan.length(ofBlock: $1) }
         let tracker = PartProgress(alreadyDone: doneBytes, report: progress)
@@ -152,15 +152,21 @@ public struct AzureBlobProvider: StorageProvider {
 
     /// With a matching resume state: the blocks Azure still holds uncommitted, of the right
     /// size. Any doubt (no state, the list cannot be read) means starting from block one.
-    private func blocksAlreadyStored(_ file: UploadSource, plan: AzureBlockPlan) async -> Set<Int> {
+    /// A blob Azure does not know (404) starts over; any other refusal ends this attempt
+    /// (a 403 asks the backend for a new SAS), so the recorded blocks are never forgotten
+    /// because one question went unanswered.
+    private func blocksAlreadyStored(_ file: UploadSource, plan: AzureBlockPlan) async throws -> Set<Int> {
         guard let resumeState, resumeState.blockSize == plan.blockSize, resumeState.fileSize == file.size,
               resumeState.blobURL == target.publicBlobURL(file.baseName), !resumeState.blockIDs.isEmpty else { return [] }
         var request = HTTPRequest(method: "GET", url: target.blobURL(file.baseName, operation: [
             ("comp", "blocklist"), ("blocklisttype", "uncommitted"),
         ]))
         request.setHeader("x-ms-version", Self.serviceVersion)
-        guard let response = try? await context.transport.send(request, progress: { _ in }), response.isSuccess else {
-            return []
+        let response = try await send(request, operation: "Get Block List", blobName: file.baseName, progress: { _ in })
+        if response.status == 404 { return [] }
+        guard response.isSuccess else {
+            throw failure("Get Block List failed: \(AzureStorageError(response: response))", blobName: file.baseName,
+                          credentialsRefused: UploadFailure.refusesCredentials(response.status))
         }
         let listed = AzureBlockListXML.parseBlockList(response.bodyText).uncommitted
         let sizes = Dictionary(listed.map { ($0.id, $0.size) }, uniquingKeysWith: { last, _ in last })
