@@ -68,12 +68,13 @@ extension AutoUploadableFeature {
             file.attempts = max(1, file.attempts)
             file.message = ""
         }
-        let changed = registry.updateUpload(file.parentId) { upload in
+        let updated = registry.updateUpload(file.parentId) { upload in
             upload.state = .uploading
             for (key, value) in options where key.hasPrefix("info.") {
                 upload.info[String(key.dropFirst("info.".count))] = value
             }
-        } != upload
+        }
+        let changed = updated?.state != upload.state || updated?.info != upload.info
         credentials?.set(options, for: fileId)
         journalFile(fileId)
         if changed { journalUpload(file.parentId) }

@@ -173,3 +173,22 @@ import Glibc
         #expect(harness.publisher.requests().isEmpty)
     }
 }
+
+@Suite struct LastUploadCountTests {
+    /// `lastUpload` follows the parent: its state changes and whole percents, not every
+    /// file's start or end (a 10,000-file upload must not send 10,000 of them).
+    @Test func oneLastUploadPerParentChangeNotPerFile() async {
+        var files: [String: Int] = [:]
+        for n in 0..<300 { files["f\(n).log"] = 100 }
+        let harness = FeatureHarness(files: files) { $0.requestWindow = 400 }
+        defer { harness.files.remove() }
+        await harness.feature.handle(.connected)
+        await harness.command("trigger", #"{"correlationID":"many"}"#)
+        for n in 1...300 {
+            await harness.command("start", #"{"correlationID":"many#\#(n)","options":{"https.url":"http://127.0.0.1:9/\#(n)"}}"#, requestId: "s\(n)")
+        }
+        #expect(await harness.eventually { harness.publisher.lastUploads().last?["state"]?.stringValue == "SUCCESS" })
+        let count = harness.publisher.lastUploads().count
+        #expect(count <= 110, "\(count) lastUpload messages for 300 files")
+    }
+}
