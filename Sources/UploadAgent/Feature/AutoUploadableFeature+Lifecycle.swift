@@ -104,6 +104,7 @@ extension AutoUploadableFeature {
             journal.compact(journalSnapshot())
             journal.sync()
         }
+        credentials?.removeFileIfEmpty()
         credentials?.sync()
         writeStatus()
     }

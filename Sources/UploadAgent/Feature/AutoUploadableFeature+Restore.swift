@@ -64,6 +64,7 @@ extension AutoUploadableFeature {
         // they ended just before a crash) are secrets with no use: they must not stay on disk.
         let orphaned = credentials.options.keys.filter { registry.file($0)?.state != .uploading }
         for id in orphaned { credentials.remove(id) }
+        credentials.removeFileIfEmpty()
         if !orphaned.isEmpty {
             logger.notice("state folder: removed the stored start options of \(orphaned.count) file(s) no unfinished upload needs")
         }

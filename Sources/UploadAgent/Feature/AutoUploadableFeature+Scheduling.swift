@@ -243,6 +243,7 @@ extension AutoUploadableFeature {
     func housekeep() -> Bool {
         expireRequests()
         compactJournalIfNeeded()
+        credentials?.removeFileIfEmpty()
         guard !registry.live.isEmpty || !outstanding.isEmpty else {
             housekeeping = nil
             return false

@@ -144,6 +144,7 @@ extension AutoUploadableFeature {
         if recent.count > Self.maxRecent { recent.removeLast(recent.count - Self.maxRecent) }
         registry.releaseFiles(of: parentId)
         requestQueue.removeAll { $0 == parentId }
+        credentials?.removeFileIfEmpty()
         scheduleStatus()
     }
 

@@ -13,7 +13,7 @@ final class AppendLog: Sendable {
     let path: String
     /// How long appends gather before one write and fsync: short against what a crash
     /// could lose, long against an fsync per record of a fast stream of small files.
-    static let batchDelay = 0.01
+    static let batchDelay = 0.025
     private let mode: mode_t
     private let queue: DispatchQueue
     private let onError: @Sendable (String) -> Void

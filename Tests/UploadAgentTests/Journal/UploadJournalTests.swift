@@ -112,6 +112,7 @@ import Glibc
         reread.load { _ in }
         #expect(reread.options["up#1"]?["https.url"] == "https://h/x?sig=SECRET")
         reread.remove("up#1")
+        reread.removeFileIfEmpty()
         reread.sync()
         #expect(!FileCheck.exists("\(directory.directory)/\(CredentialStore.fileName)"))
     }
