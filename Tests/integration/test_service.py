@@ -76,7 +76,7 @@ def test_make_install_puts_binary_unit_and_config_in_place(tmp_path):
     assert os.access(binary, os.X_OK)
     assert subprocess.run([str(binary), "--version"], capture_output=True, text=True).stdout.startswith("file-upload-agent ")
     text = unit.read_text()
-    assert "exec /usr/bin/file-upload-agent --config \"$$c\"" in text
+    assert "ExecStart=/usr/bin/file-upload-agent --config /etc/file-upload-agent/config.json" in text
     for setting in ("Type=notify", "WatchdogSec=", "Restart=on-failure", "ProtectSystem=strict",
                     "StateDirectory=file-upload-agent", "NoNewPrivileges=yes", "ProtectProc=invisible"):
         assert setting in text, setting
