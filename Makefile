@@ -1,7 +1,8 @@
 # file-upload-agent: build, test, run, install.
 #   make run      set up a fresh Debian, start a local broker, run the agent on config/local.json
-#   make test     install what the tests need, run unit and integration tests
+#   make test     install what the tests need, run unit and integration tests and the fuzz smoke
 #   make bench    upload benchmark against curl (not part of the tests)
+#   make fuzz     coverage-guided fuzzing of the input parsers, FUZZ_SECONDS per target
 #   make install  PREFIX=/usr/local DESTDIR=   binary, systemd unit, example config
 
 PREFIX ?= /usr/local
@@ -17,8 +18,11 @@ DEBIAN_PACKAGES := pkg-config libmosquitto-dev libcurl4-openssl-dev libssl-dev m
 TEST_PACKAGES := nginx-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
+# make fuzz: seconds per target (0: only the seeds) and which targets (default: all).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
 
-.PHONY: all deps test-deps build release test unit-test integration-test run install uninstall bench clean
+.PHONY: all deps test-deps build release test unit-test integration-test fuzz fuzz-smoke run install uninstall bench clean
 
 all: build
 
@@ -55,7 +59,15 @@ unit-test: deps
 integration-test: test-deps build
 	$(PY) -m pytest Tests/integration -q $(PYTEST_ARGS)
 
-test: unit-test integration-test
+test: unit-test integration-test fuzz-smoke
+
+## libFuzzer with AddressSanitizer on the parsers of outside input (scripts/fuzz); slow, not in `make test`.
+fuzz: deps
+	scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+## The fuzz build, and every target over its seeds only (deterministic, a few seconds after the build).
+fuzz-smoke: deps
+	scripts/fuzz 0
 
 ## Runs the agent in the foreground against a local broker, uploading from ./demo.
 run: release
@@ -85,4 +97,4 @@ bench: release test-deps
 	scripts/bench.sh
 
 clean:
-	rm -rf .build $(VENV) demo run
+	rm -rf .build .build-fuzz .fuzz $(VENV) demo run
