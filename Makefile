@@ -1,8 +1,9 @@
 # file-upload-agent: build, test, run, install.
 #   make run      set up a fresh Debian, start a local broker, run the agent on config/local.json
-#   make test     install what the tests need, run unit and integration tests
+#   make test     install what the tests need, run unit and integration tests and the fuzz smoke
 #   make bench    upload benchmarks against curl: one large file, many small files
 #                 (not part of the tests; BENCH_SIZES=, BENCH_FILES= pick the cases)
+#   make fuzz     coverage-guided fuzzing of the input parsers, FUZZ_SECONDS per target
 #   make install  PREFIX=/usr/local DESTDIR=   binary, systemd unit, example config
 #                 (the release binary below; CONFIGURATION=debug takes the debug build)
 #   make demo     the whole job on one machine: broker, storage endpoint, agent and a backend that
@@ -30,8 +31,11 @@ RELEASE_DIR := $(BUILD_DIR)/release
 DEB_DIR := $(BUILD_DIR)/deb
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
+# make fuzz: seconds per target (0: only the seeds) and which targets (default: all).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
 
-.PHONY: all deps test-deps build release test unit-test integration-test run install uninstall bench clean \
+.PHONY: all deps test-deps build release test unit-test integration-test fuzz fuzz-smoke run install uninstall bench clean \
 	deb demo test-deb-root
 
 # $(call apt_ensure,packages): installs the Debian packages that are missing.
@@ -92,7 +96,15 @@ unit-test: deps
 integration-test: test-deps build
 	$(PY) -m pytest Tests/integration -q $(PYTEST_ARGS)
 
-test: unit-test integration-test
+test: unit-test integration-test fuzz-smoke
+
+## libFuzzer with AddressSanitizer on the parsers of outside input (scripts/fuzz); slow, not in `make test`.
+fuzz: deps
+	scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+## The fuzz build, and every target over its seeds only (deterministic, a few seconds after the build).
+fuzz-smoke: deps
+	scripts/fuzz 0
 
 ## Runs the agent in the foreground against a local broker, uploading from ./demo.
 run: release
@@ -129,4 +141,4 @@ bench: release test-deps
 	scripts/bench.sh
 
 clean:
-	rm -rf .build $(BUILD_DIR) $(VENV) demo run
+	rm -rf .build .build-fuzz .fuzz $(BUILD_DIR) $(VENV) demo run

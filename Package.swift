@@ -44,3 +44,17 @@ let package = Package(
         ),
     ]
 )
+
+// libFuzzer targets (scripts/fuzz, `make fuzz`): one executable that runs the target named by
+// FUZZ_TARGET. Declared only when FILE_UPLOAD_AGENT_FUZZ=1, so `swift build` and `swift test`
+// neither see nor build them. Built in debug, where `@testable import` reaches the internal
+// parsers without making them public.
+if Context.environment["FILE_UPLOAD_AGENT_FUZZ"] == "1" {
+    package.products.append(.executable(name: "upload-agent-fuzz", targets: ["UploadAgentFuzz"]))
+    package.targets.append(.executableTarget(
+        name: "UploadAgentFuzz",
+        dependencies: ["UploadAgent"],
+        path: "Tests/fuzz/Targets",
+        swiftSettings: [.swiftLanguageMode(.v6), .unsafeFlags(["-parse-as-library"])]
+    ))
+}

@@ -81,7 +81,10 @@ public struct ConfigKey: Sendable {
         ConfigKey(name: name, isBoolean: false) { config, value throws(ConfigError) in
             switch value {
             case .number(let n) where n == n.rounded() && abs(n) < 1e12: config[keyPath: path] = Int(n)
-            case .string(let s) where Int(s) != nil: config[keyPath: path] = Int(s)!
+            // The same bound for "123" as for 123: a larger count or size means nothing, and
+            // the log sink's megabytes × 2^20 would overflow (and trap) on Int.max.
+            case .string(let s) where Int(s).map({ abs(Double($0)) < 1e12 }) ?? false: config[keyPath: path] = Int(s)!
+            case .string(let s) where Int(s) != nil: throw ConfigError(name, "'\(s)' is out of range")
             default: throw ConfigError(name, "expected a whole number, got \(value.typeName)")
             }
         }

@@ -39,16 +39,7 @@ final class JournalFile<Entry: Codable & Sendable>: @unchecked Sendable {
             return []
         }
         guard !contents.records.isEmpty || contents.damagedRecords > 0 || contents.tornTail else { return [] }
-        let decoder = JSONDecoder()
-        var entries: [Entry] = []
-        var undecodable = 0
-        for payload in contents.records {
-            if let entry = try? decoder.decode(Entry.self, from: Data(payload)) {
-                entries.append(entry)
-            } else {
-                undecodable += 1
-            }
-        }
+        let (entries, undecodable) = Self.decode(contents)
         guard let first = entries.first, version(first) == expectedVersion else {
             let found = entries.first.flatMap(version).map { "version \($0)" } ?? "no journal header"
             problems("\(path) is not a journal this agent can read (\(found), expected version \(expectedVersion)); \(moveAside())")
@@ -62,6 +53,21 @@ final class JournalFile<Entry: Codable & Sendable>: @unchecked Sendable {
         }
         snapshotBytes = contents.size
         return entries
+    }
+
+    /// The entries of the sound records, and how many sound records did not decode.
+    static func decode(_ contents: AppendLog.Contents) -> (entries: [Entry], undecodable: Int) {
+        let decoder = JSONDecoder()
+        var entries: [Entry] = []
+        var undecodable = 0
+        for payload in contents.records {
+            if let entry = try? decoder.decode(Entry.self, from: Data(payload)) {
+                entries.append(entry)
+            } else {
+                undecodable += 1
+            }
+        }
+        return (entries, undecodable)
     }
 
     /// Renames the file to `<path>.damaged-<time>`; returns what happened, for the log line.

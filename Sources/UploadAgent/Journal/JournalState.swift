@@ -17,6 +17,7 @@ struct JournalState: Sendable {
             self.window = window
             windowRecorded = true
         case .upload(let upload):
+            guard (0...UploadRecord.maxFileCount).contains(upload.fileCount) else { return }  // damaged
             if let index = uploads.firstIndex(where: { $0.correlationId == upload.correlationId }) {
                 uploads[index] = upload
             } else {

@@ -11,24 +11,40 @@ enum XMLText {
     }
 
     /// Escapes text content (quotes stay: S3 ETags keep theirs, as S3 documents them).
+    /// Works on Unicode scalars: a `<` followed by a combining mark is one Character, and
+    /// must be escaped all the same.
     static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            default: out.append(character)
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out.append(contentsOf: "&amp;".unicodeScalars)
+            case "<": out.append(contentsOf: "&lt;".unicodeScalars)
+            case ">": out.append(contentsOf: "&gt;".unicodeScalars)
+            default: out.append(scalar)
             }
         }
-        return out
+        return String(out)
     }
 
+    /// The entities the services write, decoded in one pass over the scalars (so `&amp;lt;`
+    /// stays `&lt;`, and an entity followed by a combining mark is still found).
     static func unescape(_ text: String) -> String {
-        guard text.contains("&") else { return text }
-        return text.replacing("&lt;", with: "<").replacing("&gt;", with: ">")
-            .replacing("&quot;", with: "\"").replacing("&apos;", with: "'")
-            .replacing("&#xD;", with: "\r").replacing("&#xA;", with: "\n")
-            .replacing("&amp;", with: "&")
+        guard text.unicodeScalars.contains("&") else { return text }
+        var out = String.UnicodeScalarView()
+        var rest = text.unicodeScalars[...]
+        while let scalar = rest.first {
+            if scalar == "&", let (entity, character) = entities.first(where: { rest.starts(with: $0.0.unicodeScalars) }) {
+                out.append(character)
+                rest = rest.dropFirst(entity.unicodeScalars.count)
+            } else {
+                out.append(scalar)
+                rest = rest.dropFirst()
+            }
+        }
+        return String(out)
     }
+
+    private static let entities: [(String, Unicode.Scalar)] = [
+        ("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&apos;", "'"), ("&#xD;", "\r"), ("&#xA;", "\n"), ("&amp;", "&"),
+    ]
 }

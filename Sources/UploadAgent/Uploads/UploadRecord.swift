@@ -35,6 +35,9 @@ public struct UploadRecord: Codable, Sendable, Equatable {
 
     func fileId(_ number: Int) -> String { "\(correlationId)#\(number)" }
 
+    /// More files than any trigger selects: a record claiming so is damaged.
+    static let maxFileCount = 10_000_000
+
     var fileIds: [String] { fileCount > 0 ? (1...fileCount).map(fileId) : [] }
 
     /// 0–100 over the bytes of all files (by file count when no sizes are known); 100
@@ -49,7 +52,8 @@ public struct UploadRecord: Codable, Sendable, Equatable {
         } else {
             fraction = 0
         }
-        return min(99, max(0, Int(fraction * 100)))
+        let percent = fraction * 100
+        return percent.isFinite ? Int(min(99, max(0, percent))) : 0
     }
 
     /// The `lastUpload` property value.

@@ -9,10 +9,12 @@ struct UploadTotals: Sendable, Equatable {
     mutating func add(_ file: FileRecord) { apply(file, sign: 1) }
     mutating func remove(_ file: FileRecord) { apply(file, sign: -1) }
 
+    /// Wrapping arithmetic: a journal read from a damaged disk may hold any numbers, and
+    /// absurd sums must show as absurd progress, never trap.
     private mutating func apply(_ file: FileRecord, sign: Int64) {
-        totalBytes += sign * file.size
-        doneBytes += sign * min(file.transferred, file.size)
-        counts[Self.slot(file.state)] += Int(sign)
+        totalBytes &+= sign &* file.size
+        doneBytes &+= sign &* min(file.transferred, file.size)
+        counts[Self.slot(file.state)] &+= Int(sign)
     }
 
     func count(_ state: UploadState) -> Int { counts[Self.slot(state)] }

@@ -24,11 +24,16 @@ enum AzureBlockListXML {
         (blocks(in: section("CommittedBlocks", of: xml)), blocks(in: section("UncommittedBlocks", of: xml)))
     }
 
+    /// A section ends at its closing tag, or (a reply cut at the body cap, or a broken one)
+    /// where the other section opens, or at the end: never inside the other section, so
+    /// no block is listed as both committed and uncommitted.
     private static func section(_ name: String, of xml: String) -> Substring {
         guard let open = xml.firstRange(of: "<\(name)>") else { return "" }
-        let rest = xml[open.upperBound...]
-        guard let close = rest.firstRange(of: "</\(name)>") else { return rest }
-        return rest[rest.startIndex..<close.lowerBound]
+        var rest = xml[open.upperBound...]
+        for end in ["</\(name)>", "<CommittedBlocks>", "<UncommittedBlocks>"] {
+            if let close = rest.firstRange(of: end) { rest = rest[..<close.lowerBound] }
+        }
+        return rest
     }
 
     private static func blocks(in section: Substring) -> [ListedBlock] {

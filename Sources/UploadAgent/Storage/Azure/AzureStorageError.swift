@@ -21,7 +21,7 @@ struct AzureStorageError: Sendable, Equatable, CustomStringConvertible {
         let body = response.bodyText
         let code = XMLText.firstElement("Code", in: body) ?? response.header("x-ms-error-code")
         let fullMessage = XMLText.firstElement("Message", in: body)
-        let firstLine = fullMessage?.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).first.map(String.init)
+        let firstLine = fullMessage?.split(whereSeparator: \.isNewline).first.map(String.init)
         // The detail spans lines (Azure prints its string-to-sign); one line reads better.
         var detail = XMLText.firstElement("AuthenticationErrorDetail", in: body).map(Self.singleLine)
         if code == nil && fullMessage == nil && !body.isEmpty {
@@ -43,8 +43,9 @@ struct AzureStorageError: Sendable, Equatable, CustomStringConvertible {
         return text
     }
 
-    /// `text` on one line: runs of line breaks become one space.
+    /// `text` on one line: runs of line breaks become one space. `\.isNewline`, because
+    /// "\r\n" is one Character and equals neither "\n" nor "\r".
     static func singleLine(_ text: String) -> String {
-        text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).joined(separator: " ")
+        text.split(whereSeparator: \.isNewline).joined(separator: " ")
     }
 }
