@@ -78,3 +78,13 @@ import Glibc
         #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["--broker"]) }
     }
 }
+
+@Suite struct ConfigBoundsTests {
+    @Test func aHugeLogFileCountIsRefusedNotLoopedOver() throws {
+        var config = AgentConfig()
+        config.logFileCount = 1_000_000_000
+        #expect(throws: ConfigError.self) { try config.validate() }
+        config.logFileCount = 5
+        try config.validate()
+    }
+}

@@ -78,6 +78,8 @@ public struct AgentConfig: Sendable, Equatable {
         guard connectTimeout > 0 else { throw ConfigError("connectTimeout", "must be longer than zero") }
         guard stallTimeout >= 1 else { throw ConfigError("stallTimeout", "must be at least 1s") }
         guard retryAttempts >= 1 else { throw ConfigError("retryAttempts", "must be at least 1") }
+        // Rotation walks the kept files one by one: a count in the billions would hang it.
+        guard (0...1000).contains(logFileCount) else { throw ConfigError("logFileCount", "must be between 0 and 1000") }
         guard !statusFile.isEmpty else { throw ConfigError("statusFile", "must not be empty") }
         guard !featureId.isEmpty else { throw ConfigError("featureId", "must not be empty") }
         for (name, path) in [("caCert", caCert), ("cert", cert), ("key", key), ("serverCert", serverCert),
