@@ -19,7 +19,4 @@ struct FIFOQueue<Element>: Sendable where Element: Sendable {
         }
         return item
     }
-
-    /// Every queued element, oldest first.
-    var elements: ArraySlice<Element> { items[head...] }
 }

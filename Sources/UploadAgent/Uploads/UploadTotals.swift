@@ -19,8 +19,6 @@ struct UploadTotals: Sendable, Equatable {
 
     func count(_ state: UploadState) -> Int { counts[Self.slot(state)] }
 
-    var files: Int { counts.reduce(0, +) }
-
     /// Files that will not change any more.
     var finished: Int { count(.success) + count(.failed) + count(.canceled) }
 
