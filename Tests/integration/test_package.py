@@ -53,7 +53,10 @@ class Package:
 
 
 def run(argv, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(argv, capture_output=True, text=True, timeout=kwargs.pop("timeout", 120), **kwargs)
+    # errors="replace": readelf prints sections such as .gnu_debuglink (a name, then a CRC)
+    # whose bytes are not always UTF-8.
+    return subprocess.run(argv, capture_output=True, text=True, errors="replace",
+                          timeout=kwargs.pop("timeout", 120), **kwargs)
 
 
 def agent_version() -> str:
