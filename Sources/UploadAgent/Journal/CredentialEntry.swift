@@ -1,6 +1,11 @@
 /// One record of the credential store: the start options of a file, or their removal.
-enum CredentialEntry: Codable, Sendable {
+enum CredentialEntry: JournalRecord {
     case header(version: Int)
     case set(file: String, options: [String: String])
     case remove(file: String)
+
+    var headerVersion: Int? {
+        if case .header(let version) = self { return version }
+        return nil
+    }
 }

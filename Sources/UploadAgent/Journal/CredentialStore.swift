@@ -19,10 +19,7 @@ final class CredentialStore: @unchecked Sendable {
 
     /// Reads what an earlier run kept.
     func load(problems: (String) -> Void) {
-        let entries = file.read(expectedVersion: Self.version, version: { entry in
-            if case .header(let version) = entry { return version }
-            return nil
-        }, problems: problems)
+        let entries = file.read(expectedVersion: Self.version, problems: problems)
         for entry in entries {
             switch entry {
             case .header: break

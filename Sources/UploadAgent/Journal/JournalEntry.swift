@@ -1,7 +1,7 @@
 /// One record of the upload journal. Each says what changed, in full for the one thing it
 /// names (an upload without its files, one file), so replaying them in order rebuilds the
 /// registry, and a change costs one small record whatever the size of its upload.
-enum JournalEntry: Codable, Sendable {
+enum JournalEntry: JournalRecord {
     /// The first record: the format of the records after it.
     case header(version: Int)
     case window(PersistedWindow?)
@@ -11,4 +11,9 @@ enum JournalEntry: Codable, Sendable {
     case removeUpload(id: String)
     /// The last `lastUpload` sent, so a registration after a restart can restore it.
     case lastReported(upload: UploadRecord, progress: Int)
+
+    var headerVersion: Int? {
+        if case .header(let version) = self { return version }
+        return nil
+    }
 }

@@ -13,7 +13,7 @@ import Glibc
 /// analysis, named in an error line), and whatever records were sound are used.
 /// One owner (the feature actor) appends; compaction replaces the file by a snapshot once
 /// it has grown to several times the size of what it describes, which bounds it.
-final class JournalFile<Entry: Codable & Sendable>: @unchecked Sendable {
+final class JournalFile<Entry: JournalRecord>: @unchecked Sendable {
     static var minimumCompactionBytes: Int64 { 1 << 20 }
 
     let log: AppendLog
@@ -29,8 +29,7 @@ final class JournalFile<Entry: Codable & Sendable>: @unchecked Sendable {
 
     /// Reads every sound record. `problems` receives one line per thing a person should
     /// know (what was wrong, where the file went).
-    func read(expectedVersion: Int, version: (Entry) -> Int?,
-              problems: (String) -> Void) -> [Entry] {
+    func read(expectedVersion: Int, problems: (String) -> Void) -> [Entry] {
         let contents: AppendLog.Contents
         switch AppendLog.read(path: path) {
         case .success(let read): contents = read
@@ -40,8 +39,8 @@ final class JournalFile<Entry: Codable & Sendable>: @unchecked Sendable {
         }
         guard !contents.records.isEmpty || contents.damagedRecords > 0 || contents.tornTail else { return [] }
         let (entries, undecodable) = Self.decode(contents)
-        guard let first = entries.first, version(first) == expectedVersion else {
-            let found = entries.first.flatMap(version).map { "version \($0)" } ?? "no journal header"
+        guard let first = entries.first, first.headerVersion == expectedVersion else {
+            let found = entries.first?.headerVersion.map { "version \($0)" } ?? "no journal header"
             problems("\(path) is not a journal this agent can read (\(found), expected version \(expectedVersion)); \(moveAside())")
             return []
         }

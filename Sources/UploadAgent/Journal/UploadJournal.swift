@@ -20,10 +20,7 @@ final class UploadJournal: @unchecked Sendable {
 
     /// Replays the journal; `problems` names what was damaged and where it went.
     func load(problems: (String) -> Void) -> JournalState {
-        let entries = file.read(expectedVersion: Self.version, version: { entry in
-            if case .header(let version) = entry { return version }
-            return nil
-        }, problems: problems)
+        let entries = file.read(expectedVersion: Self.version, problems: problems)
         var state = JournalState()
         for entry in entries { state.apply(entry) }
         return state
