@@ -220,7 +220,8 @@ extension AutoUploadableFeature {
         credentials?.remove(fileId)
         journalFile(fileId)
         logger.error("upload \(fileId) of \(file.path) failed: \(reason)")
-        statusChanged(file.parentId)
+        // The parent's state changes only when it ends (finishIfDone), not per failed file.
+        statusChanged(file.parentId, onlyProgress: true)
         finishIfDone(file.parentId)
     }
 
