@@ -5,10 +5,11 @@ import Glibc
 #endif
 
 /// A file of checksummed records, one a line (`<crc32 hex> <payload>\n`), that only grows
-/// until it is replaced whole by a compacted snapshot. Appends return at once: a
-/// dedicated queue writes whatever has gathered and fsyncs once for all of it (group
-/// commit, gathered for `batchDelay`), so a burst of a thousand records costs a few
-/// fsyncs, not a thousand, and the caller (the feature actor) never blocks on the disk.
+/// until it is replaced whole by a compacted snapshot. Writers never block: they hand
+/// records to the source and call `scheduleWrite`; a dedicated queue then takes whatever
+/// has gathered (`batchDelay`), writes it and fsyncs once for all of it (group commit),
+/// so a burst of a thousand records costs a few fsyncs, not a thousand, and the caller
+/// (the feature actor) never waits for the disk.
 final class AppendLog: Sendable {
     let path: String
     /// How long appends gather before one write and fsync: short against what a crash
@@ -18,13 +19,16 @@ final class AppendLog: Sendable {
     private let queue: DispatchQueue
     private let onError: @Sendable (String) -> Void
 
+    /// What to write next, taken on the writer queue: a snapshot replacing the file (an
+    /// empty one removes it), then payloads to append.
+    typealias Source = @Sendable () -> (snapshot: [[UInt8]]?, records: [[UInt8]])
+    private let source: Source
+
     private struct State {
-        var pending: [UInt8] = []
-        /// A snapshot to write before `pending`, replacing the file.
-        var snapshot: [UInt8]?
         var scheduled = false
-        /// Bytes in the file once everything handed over is written.
+        /// Bytes in the file as written so far, and in its last snapshot.
         var size: Int64 = 0
+        var snapshotSize: Int64 = 0
         var descriptor: Int32 = -1
         var failing = false
     }
@@ -41,10 +45,11 @@ final class AppendLog: Sendable {
         var size: Int64 = 0
     }
 
-    init(path: String, mode: mode_t, onError: @escaping @Sendable (String) -> Void) {
+    init(path: String, mode: mode_t, onError: @escaping @Sendable (String) -> Void, source: @escaping Source) {
         self.path = path
         self.mode = mode
         self.onError = onError
+        self.source = source
         queue = DispatchQueue(label: "journal \(path)")
     }
 
@@ -104,33 +109,36 @@ final class AppendLog: Sendable {
     }
 
     static func frame(_ payload: [UInt8]) -> [UInt8] {
-        let hex = String(CRC32.checksum(payload), radix: 16)
-        return Array((String(repeating: "0", count: 8 - hex.count) + hex + " ").utf8) + payload + [10]
-    }
-
-    /// The size the file will have once everything handed over is written.
-    var size: Int64 { state.withLock { $0.size } }
-
-    /// Appends one record; it reaches the disk (fsynced) shortly, in order.
-    func append(_ payload: [UInt8]) {
-        let framed = Self.frame(payload)
-        let schedule = state.withLock { state in
-            state.pending += framed
-            state.size += Int64(framed.count)
-            defer { state.scheduled = true }
-            return !state.scheduled
+        let checksum = CRC32.checksum(payload)
+        var line: [UInt8] = []
+        line.reserveCapacity(payload.count + 10)
+        for shift in stride(from: 28, through: 0, by: -4) {
+            line.append(hexDigits[Int((checksum >> UInt32(shift)) & 0xF)])
         }
-        if schedule { queue.asyncAfter(deadline: .now() + Self.batchDelay) { self.writePending() } }
+        line.append(UInt8(ascii: " "))
+        line += payload
+        line.append(10)
+        return line
     }
 
-    /// Replaces the whole log by `payloads` (a compaction); appends made after this call
-    /// follow the snapshot. An empty snapshot removes the file.
-    func replace(with payloads: [[UInt8]]) {
-        let snapshot = payloads.flatMap(Self.frame)
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// The size of the file as written so far, and of its last snapshot (or of what was
+    /// there at start-up, see `adopt`).
+    var size: Int64 { state.withLock { $0.size } }
+    var snapshotSize: Int64 { state.withLock { $0.snapshotSize } }
+
+    /// Takes the size of the file found at start-up as its snapshot size.
+    func adopt(existingSize: Int64) {
+        state.withLock { state in
+            state.size = existingSize
+            state.snapshotSize = existingSize
+        }
+    }
+
+    /// Writes what the source holds after `batchDelay` (once, however often it is asked).
+    func scheduleWrite() {
         let schedule = state.withLock { state in
-            state.snapshot = snapshot
-            state.pending = []
-            state.size = Int64(snapshot.count)
             defer { state.scheduled = true }
             return !state.scheduled
         }
@@ -152,15 +160,22 @@ final class AppendLog: Sendable {
     }
 
     private func writePending() {
-        let (snapshot, pending) = state.withLock { state in
-            defer { state.snapshot = nil; state.pending = []; state.scheduled = false }
-            return (state.snapshot, state.pending)
+        state.withLock { $0.scheduled = false }
+        let (snapshot, records) = source()
+        if let snapshot {
+            let bytes = snapshot.flatMap(Self.frame)
+            writeSnapshot(bytes)
+            state.withLock { state in
+                state.size = Int64(bytes.count)
+                state.snapshotSize = Int64(bytes.count)
+            }
         }
-        if let snapshot { writeSnapshot(snapshot) }
-        guard !pending.isEmpty else { return }
+        guard !records.isEmpty else { return }
+        let pending = records.flatMap(Self.frame)
         guard let descriptor = openForAppend() else { return }
         if writeAll(descriptor, pending) {
             fdatasync(descriptor)
+            state.withLock { $0.size += Int64(pending.count) }
             reportRecovery()
         } else {
             reportFailure("cannot append to \(path): \(String(cString: strerror(errno)))")

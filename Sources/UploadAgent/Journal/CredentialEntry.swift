@@ -8,4 +8,12 @@ enum CredentialEntry: JournalRecord {
         if case .header(let version) = self { return version }
         return nil
     }
+
+    /// A removal replaces the pending options of its file: they are never written.
+    var coalescingKey: String? {
+        switch self {
+        case .header: return nil
+        case .set(let file, _), .remove(let file): return file
+        }
+    }
 }

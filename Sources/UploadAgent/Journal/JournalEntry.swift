@@ -16,4 +16,25 @@ enum JournalEntry: JournalRecord {
         if case .header(let version) = self { return version }
         return nil
     }
+
+    var coalescingKey: String? {
+        switch self {
+        case .header, .removeUpload: return nil
+        case .window: return "window"
+        case .upload(let upload): return "u:" + upload.correlationId
+        case .file(let file): return "f:" + file.correlationId
+        case .lastReported: return "lastReported"
+        }
+    }
+
+    var makesRecordsMoot: Bool {
+        if case .removeUpload = self { return true }
+        return false
+    }
+
+    /// A removed upload's own record and its files' records (ids "<upload>#<n>").
+    func makesMoot(_ key: String) -> Bool {
+        guard case .removeUpload(let id) = self else { return false }
+        return key == "u:" + id || key.hasPrefix("f:" + id + "#")
+    }
 }

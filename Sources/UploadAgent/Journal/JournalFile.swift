@@ -11,18 +11,26 @@ import Glibc
 /// line. Reading it back never stops the agent: a file that cannot be read, has a header
 /// of another version, or damaged records before its end is moved aside (kept for
 /// analysis, named in an error line), and whatever records were sound are used.
-/// One owner (the feature actor) appends; compaction replaces the file by a snapshot once
+/// One owner (the feature actor) appends; records wait as values (`PendingRecords`) and are
+/// encoded and written on the log's queue. Compaction replaces the file by a snapshot once
 /// it has grown to several times the size of what it describes, which bounds it.
 final class JournalFile<Entry: JournalRecord>: @unchecked Sendable {
     static var minimumCompactionBytes: Int64 { 1 << 20 }
 
     let log: AppendLog
-    private let encoder = JSONEncoder()
-    /// Bytes of the last snapshot: the log is compacted when it grows past a multiple of it.
-    private var snapshotBytes: Int64 = 0
+    private let pending: PendingRecords<Entry>
 
     init(path: String, mode: mode_t, onError: @escaping @Sendable (String) -> Void) {
-        log = AppendLog(path: path, mode: mode, onError: onError)
+        let pending = PendingRecords<Entry>()
+        self.pending = pending
+        log = AppendLog(path: path, mode: mode, onError: onError) {
+            let taken = pending.take()
+            return (taken.snapshot.map(Self.encode), Self.encode(taken.entries))
+        }
+    }
+
+    private static func encode(_ entries: [Entry]) -> [[UInt8]] {
+        entries.compactMap { try? CompactJSONEncoder.encode($0) }
     }
 
     var path: String { log.path }
@@ -50,7 +58,7 @@ final class JournalFile<Entry: JournalRecord>: @unchecked Sendable {
         } else if contents.tornTail {
             problems("\(path) ends in a record cut short (a write interrupted by a crash or power cut); it was ignored")
         }
-        snapshotBytes = contents.size
+        log.adopt(existingSize: contents.size)
         return entries
     }
 
@@ -79,24 +87,25 @@ final class JournalFile<Entry: JournalRecord>: @unchecked Sendable {
     }
 
     func append(_ entry: Entry) {
-        guard let bytes = try? encoder.encode(entry) else { return }
-        log.append(Array(bytes))
+        pending.add(entry)
+        log.scheduleWrite()
     }
 
     func append(contentsOf entries: some Sequence<Entry>) {
-        for entry in entries { append(entry) }
+        for entry in entries { pending.add(entry) }
+        log.scheduleWrite()
     }
 
-    /// Whether the log has grown enough that a snapshot would be much smaller.
+    /// Whether the log has grown enough that a snapshot would be much smaller (and none
+    /// is waiting to be written).
     var needsCompaction: Bool {
-        log.size > max(Self.minimumCompactionBytes, snapshotBytes * 4)
+        log.size > max(Self.minimumCompactionBytes, log.snapshotSize * 4) && !pending.hasSnapshot
     }
 
     /// Replaces the file by `entries` (the whole live state); none removes it.
     func replace(with entries: [Entry]) {
-        let payloads = entries.compactMap { try? encoder.encode($0) }.map { Array($0) }
-        log.replace(with: payloads)
-        snapshotBytes = log.size
+        pending.replaceAll(with: entries)
+        log.scheduleWrite()
     }
 
     func sync() { log.sync() }

@@ -11,15 +11,20 @@ final class OpenedFile: Sendable {
     let identity: FileIdentity
     /// The path to read the bytes from.
     let readPath: String
-    /// Where the opened name led, links resolved (the path itself without /proc).
-    let realPath: String
+    /// Where the opened name led, links resolved (the path itself without /proc). Only
+    /// asked for when the identity differs from the checked one, so read then.
+    var realPath: String { Self.procAvailable ? FileSelector.readLink(readPath) ?? path : path }
+    private let path: String
 
-    private init(descriptor: Int32, identity: FileIdentity, readPath: String, realPath: String) {
+    private init(descriptor: Int32, identity: FileIdentity, path: String) {
         self.descriptor = descriptor
         self.identity = identity
-        self.readPath = readPath
-        self.realPath = realPath
+        self.path = path
+        readPath = Self.procAvailable ? "/proc/self/fd/\(descriptor)" : path
     }
+
+    /// Whether this process sees its descriptors under /proc (not in every chroot).
+    private static let procAvailable = access("/proc/self/fd", R_OK) == 0
 
     deinit { close(descriptor) }
 
@@ -33,9 +38,6 @@ final class OpenedFile: Sendable {
             close(descriptor)
             throw UploadFailure("\(path) is no longer a regular file")
         }
-        let procPath = "/proc/self/fd/\(descriptor)"
-        let readPath = access(procPath, R_OK) == 0 ? procPath : path
-        let realPath = FileSelector.readLink(procPath) ?? path
-        return OpenedFile(descriptor: descriptor, identity: identity, readPath: readPath, realPath: realPath)
+        return OpenedFile(descriptor: descriptor, identity: identity, path: path)
     }
 }

@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 @testable import UploadAgent
 #if canImport(Glibc)
@@ -37,20 +38,27 @@ import Glibc
     @Test func appendsReachTheFileAndASnapshotReplacesIt() throws {
         let directory = TemporaryFiles([:])
         defer { directory.remove() }
-        let log = AppendLog(path: "\(directory.directory)/log", mode: 0o600) { _ in }
-        for n in 0..<100 { log.append(Array("record \(n)".utf8)) }
+        let handed = Mutex<(snapshot: [[UInt8]]?, records: [[UInt8]])>((nil, []))
+        let log = AppendLog(path: "\(directory.directory)/log", mode: 0o600, onError: { _ in }) {
+            handed.withLock { handed in defer { handed = (nil, []) }; return handed }
+        }
+        let append = { (text: String) in handed.withLock { $0.records.append(Array(text.utf8)) }; log.scheduleWrite() }
+        let replace = { (texts: [String]) in handed.withLock { $0 = (texts.map { Array($0.utf8) }, []) }; log.scheduleWrite() }
+        for n in 0..<100 { append("record \(n)") }
         log.sync()
         guard case .success(let contents) = AppendLog.read(path: log.path) else { Issue.record("unreadable"); return }
         #expect(contents.records.count == 100)
-        log.replace(with: [Array("snapshot".utf8)])
-        log.append(Array("after".utf8))
+        #expect(log.size == contents.size)
+        replace(["snapshot"])
+        append("after")
         log.sync()
         guard case .success(let compacted) = AppendLog.read(path: log.path) else { Issue.record("unreadable"); return }
         #expect(compacted.records.map { String(decoding: $0, as: UTF8.self) } == ["snapshot", "after"])
+        #expect(log.snapshotSize == Int64(AppendLog.frame(Array("snapshot".utf8)).count))
         var info = stat()
         stat(log.path, &info)
         #expect(info.st_mode & 0o777 == 0o600)
-        log.replace(with: [])
+        replace([])
         log.sync()
         #expect(!FileCheck.exists(log.path))
     }

@@ -124,17 +124,22 @@ final class CurlTransfer: @unchecked Sendable {
         }
     }
 
-    func receiveHeader(_ line: String) {
+    /// One header line as libcurl hands it over (with its CRLF).
+    func receiveHeader(_ line: UnsafeBufferPointer<UInt8>) {
         stallDetector?.recordActivity(now: monotonicSeconds())
-        if line.hasPrefix("HTTP/") {
+        if line.starts(with: "HTTP/".utf8) {
             // A new response (after 100 Continue or a redirect): forget the earlier headers.
             responseHeaders = [:]
             return
         }
-        guard let colon = line.firstIndex(of: ":") else { return }
-        let name = line[..<colon].lowercased()
-        let value = line[line.index(after: colon)...].trimmingCharacters(in: " \t\r\n")
-        responseHeaders[name] = value
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
+        let isSpace = { (byte: UInt8) in byte == 32 || byte == 9 || byte == 13 || byte == 10 }
+        var start = colon + 1
+        var end = line.count
+        while start < end, isSpace(line[start]) { start += 1 }
+        while end > start, isSpace(line[end - 1]) { end -= 1 }
+        let name = String(decoding: line[..<colon].lazy.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
+        responseHeaders[name] = String(decoding: UnsafeBufferPointer(rebasing: line[start..<end]), as: UTF8.self)
     }
 
     func receiveBody(_ bytes: UnsafeBufferPointer<UInt8>) {

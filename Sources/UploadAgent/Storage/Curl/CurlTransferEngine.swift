@@ -238,8 +238,8 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
         check(ccurl_setopt_pointer(easy, CURLOPT_HEADERDATA, context))
         check(ccurl_setopt_data_callback(easy, CURLOPT_HEADERFUNCTION) { buffer, size, count, context in
             let transfer = Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue()
-            let bytes = UnsafeRawBufferPointer(start: buffer, count: size * count)
-            transfer.receiveHeader(String(decoding: bytes, as: UTF8.self))
+            transfer.receiveHeader(UnsafeBufferPointer(start: UnsafeRawPointer(buffer)?.assumingMemoryBound(to: UInt8.self),
+                                                       count: size * count))
             return size * count
         })
         check(ccurl_setopt_pointer(easy, CURLOPT_WRITEDATA, context))
