@@ -31,13 +31,13 @@ public final class Agent: Sendable {
         }
         // Unbounded: a burst of commands is queued, never dropped to make room. The
         // feature handles each in O(1), so the queue drains as fast as the broker fills it.
-        let (events, eventInput) = AsyncStream.makeStream(of: MQTTEvent.self, bufferingPolicy: .unbounded)
+        let events = EventInbox<MQTTEvent>()
         let connection: MQTTConnection
         do {
             let clientId = "file-upload-agent-\(getpid())-\(Int(systemWallClock()))"
             connection = try MQTTConnection(options: try MQTTOptions(config: config, clientId: clientId),
                                             subscriptions: [HonoTopic.subscription, DeviceIdentity.responseTopic],
-                                            onEvent: { eventInput.yield($0) })
+                                            onEvent: { events.yield($0) })
         } catch {
             logger.critical("cannot set up MQTT: \(error)")
             return 2
@@ -66,7 +66,7 @@ public final class Agent: Sendable {
             // of the PAUSED statuses arrive through them.
             Task {
                 await feature.shutdown()
-                eventInput.finish()
+                events.finish()
             }
         }
         // Pings only while the feature actor and the transfer thread answer (WatchdogPulse).
@@ -80,9 +80,9 @@ public final class Agent: Sendable {
         connection.start()
 
         var ready = false
-        for await event in events {
-            await feature.handle(event)
-            if case .connected = event, !ready {
+        while let batch = await events.next() {
+            await feature.handle(batch)
+            if !ready, batch.contains(where: { if case .connected = $0 { true } else { false } }) {
                 ready = true
                 notifier.notify("READY=1\nSTATUS=connected to \(RedactedURL.describe(config.broker))")
             }

@@ -167,7 +167,9 @@ extension AutoUploadableFeature {
             }
             journalFile(fileId)
             credentials?.remove(fileId)
-            logger.info("upload \(fileId) of \(file.path) succeeded")
+            // One line per file at debug: a 10,000-file trigger would otherwise flood the
+            // journal (and hit its rate limit); the upload's end is logged at info.
+            logger.debug("upload \(fileId) of \(file.path) succeeded")
             if config.delete, let done = registry.file(fileId) {
                 // Only once SUCCESS is on disk: a crash in between must not leave a
                 // deleted file whose upload the journal still calls unfinished.

@@ -138,6 +138,7 @@ extension AutoUploadableFeature {
             upload.endTime = environment.clock()
         }!
         journal?.record(.upload(ended))
+        logEnd(of: ended)
         publishLastUpload(ended)
         journal?.record(.lastReported(upload: ended, progress: ended.progress))
         recent.insert((parentId, ended.statusValue(files: statusFiles(of: ended))), at: 0)
@@ -146,6 +147,18 @@ extension AutoUploadableFeature {
         requestQueue.removeAll { $0 == parentId }
         credentials?.removeFileIfEmpty()
         scheduleStatus()
+    }
+
+    /// One line per upload: how it ended and what became of its files.
+    func logEnd(of upload: UploadRecord) {
+        let counts = [UploadState.success, .failed, .canceled].compactMap { state in
+            let count = upload.totals.count(state)
+            return count > 0 ? "\(count) \(state.rawValue.lowercased())" : nil
+        }
+        let files = counts.isEmpty ? "no files" : counts.joined(separator: ", ")
+        let message = upload.message.isEmpty ? "" : ": \(upload.message)"
+        let line = "upload \(upload.correlationId) ended \(upload.state.rawValue) (\(upload.fileCount) file(s): \(files))\(message)"
+        if upload.state == .success { logger.info("\(line)") } else { logger.warning("\(line)") }
     }
 
     /// Ends the upload once every file has: FAILED when any failed (naming the first),

@@ -109,6 +109,11 @@ public actor AutoUploadableFeature {
 
     // MARK: - Events from MQTT
 
+    /// The events that came in together, in order, in one visit of the actor.
+    public func handle(_ events: [MQTTEvent]) {
+        for event in events { handle(event) }
+    }
+
     public func handle(_ event: MQTTEvent) {
         switch event {
         case .connected:

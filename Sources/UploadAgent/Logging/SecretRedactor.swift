@@ -14,54 +14,48 @@ public enum SecretRedactor {
         + [("authorization: ", false), ("bearer ", true), ("x-amz-security-token: ", true)].map { (Array($0.0.utf8), $0.1) }
 
     public static func redact(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 == UInt8(ascii: "=") || $0 == UInt8(ascii: ":") || $0 == 32 }) else { return text }
-        var bytes = Array(text.utf8)
-        var changed = false
-        for marker in markers where redactValues(after: marker.needle, in: &bytes, stopAtSpace: marker.stopAtSpace) {
-            changed = true
-        }
-        return changed ? String(decoding: bytes, as: UTF8.self) : text
+        var copy = text
+        guard let redacted = copy.withUTF8(redacted) else { return text }
+        return String(decoding: redacted, as: UTF8.self)
     }
 
-    /// Replaces the value after each case-insensitive occurrence of `needle` (lower-case)
-    /// with `***`; returns whether there was one. Every line logged passes here, so the
-    /// common case (no marker) only reads.
-    static func redactValues(after needle: [UInt8], in bytes: inout [UInt8], stopAtSpace: Bool) -> Bool {
-        guard var index = firstMatch(of: needle, in: bytes, from: 0) else { return false }
-        var out: [UInt8] = Array(bytes[..<index])
-        var copied = index
-        while true {
-            index += needle.count
-            var end = index
-            while end < bytes.count, !isTerminator(bytes[end], stopAtSpace: stopAtSpace) { end += 1 }
-            out += bytes[copied..<index]
-            if end > index { out += "***".utf8 }
-            copied = end
-            guard let next = firstMatch(of: needle, in: bytes, from: end) else { break }
-            out += bytes[copied..<next]
-            copied = next
-            index = next
-        }
-        out += bytes[copied...]
-        bytes = out
-        return true
-    }
-
-    /// Where `needle` (lower-case) next occurs in `bytes`, ignoring ASCII case, at the
-    /// start of a word (or anywhere, for a quoted JSON key).
-    private static func firstMatch(of needle: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {
-        guard needle.count <= bytes.count else { return nil }
-        var index = start
-        while index + needle.count <= bytes.count {
-            var length = 0
-            while length < needle.count, lowered(bytes[index + length]) == needle[length] { length += 1 }
-            if length == needle.count,
-               index == 0 || !isIdentifierByte(bytes[index - 1]) || needle.first == UInt8(ascii: "\"") {
-                return index
+    /// One pass over the text: after each marker (case-insensitive, at the start of a
+    /// word or after a quote) the value up to its end becomes `***`. Nil when there was
+    /// none, which is nearly always: every line logged comes here.
+    private static func redacted(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        var out: [UInt8]?
+        var copied = 0
+        var index = 0
+        while index < bytes.count {
+            guard isFirstByte[Int(lowered(bytes[index]))],
+                  let marker = marker(at: index, in: bytes) else {
+                index += 1
+                continue
             }
-            index += 1
+            var end = index + marker.needle.count
+            while end < bytes.count, !isTerminator(bytes[end], stopAtSpace: marker.stopAtSpace) { end += 1 }
+            if out == nil { out = [] }
+            out! += bytes[copied..<index + marker.needle.count]
+            if end > index + marker.needle.count { out! += "***".utf8 }
+            copied = end
+            index = end
         }
-        return nil
+        guard var result = out else { return nil }
+        result += bytes[copied...]
+        return result
+    }
+
+    /// The first bytes of the markers, lower-case: most bytes of a line are none of them.
+    private static let isFirstByte: [Bool] = (0..<256).map { byte in markers.contains { Int($0.needle[0]) == byte } }
+
+    private static func marker(at index: Int, in bytes: UnsafeBufferPointer<UInt8>) -> (needle: [UInt8], stopAtSpace: Bool)? {
+        markers.first { marker in
+            let needle = marker.needle
+            guard index + needle.count <= bytes.count,
+                  index == 0 || !isIdentifierByte(bytes[index - 1]) || needle[0] == UInt8(ascii: "\"") else { return false }
+            for offset in 0..<needle.count where lowered(bytes[index + offset]) != needle[offset] { return false }
+            return true
+        }
     }
 
     private static func lowered(_ byte: UInt8) -> UInt8 { byte >= 65 && byte <= 90 ? byte + 32 : byte }

@@ -73,7 +73,7 @@ public struct DittoMessages: Sendable {
 
 extension String {
     func replacingFirst(_ target: String, with replacement: String) -> String {
-        guard let range = firstRange(of: target) else { return self }
+        guard let range = firstByteRange(of: target) else { return self }
         return String(self[..<range.lowerBound]) + replacement + String(self[range.upperBound...])
     }
 }

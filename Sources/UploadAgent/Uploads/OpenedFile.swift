@@ -28,6 +28,17 @@ final class OpenedFile: Sendable {
 
     deinit { close(descriptor) }
 
+    /// A descriptor to read `path` from: for a `readPath` of an open file, a duplicate of
+    /// its descriptor (no path lookup through /proc for every request of every file).
+    static func openForReading(_ path: String) -> Int32 {
+        let prefix = "/proc/self/fd/"
+        if path.hasPrefix(prefix), let number = Int32(path.dropFirst(prefix.count)) {
+            let duplicate = fcntl(number, F_DUPFD_CLOEXEC, 0)
+            if duplicate >= 0 { return duplicate }
+        }
+        return Glibc.open(path, O_RDONLY | O_CLOEXEC)
+    }
+
     /// Opens `path` (links followed) for reading; throws a message naming the problem.
     static func open(_ path: String) throws(UploadFailure) -> OpenedFile {
         let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)

@@ -66,7 +66,7 @@ final class CurlTransfer: @unchecked Sendable {
         case .none, .bytes:
             remaining = request.body.length
         case .file(let path, let offset, let length):
-            fileDescriptor = open(path, O_RDONLY | O_CLOEXEC)
+            fileDescriptor = OpenedFile.openForReading(path)
             guard fileDescriptor >= 0 else {
                 throw TransferError(.fatal, "cannot read \(path): \(String(cString: strerror(errno)))")
             }

@@ -17,7 +17,7 @@ public struct GenericHTTPProvider: StorageProvider {
     public init(options: [String: String], context: ProviderContext) throws {
         url = try options.required("https.url")
         let scheme = url.prefix(while: { $0 != ":" }).lowercased()
-        guard url.contains("://"), scheme == "http" || scheme == "https" else {
+        guard url.containsBytes("://"), scheme == "http" || scheme == "https" else {
             throw InvalidStartOptions("'https.url' must be an http or https URL, not '\(scheme):'")
         }
         method = (options["https.method"] ?? "PUT").uppercased()

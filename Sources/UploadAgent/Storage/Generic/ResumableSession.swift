@@ -45,7 +45,7 @@ struct ResumableSession: Sendable {
         switch options["https.resumable"]?.lowercased() {
         case "gcs"?, "true"?: return true
         case "false"?, "none"?: return false
-        default: return url.contains("/v1/files/gcs_proxy/")
+        default: return url.containsBytes("/v1/files/gcs_proxy/")
         }
     }
 
