@@ -25,6 +25,8 @@ public actor AutoUploadableFeature {
 
     // Identity and connection.
     var identity: DeviceIdentity?
+    /// The parser for this identity's commands (made when the identity changes).
+    var commandParser: CommandParser?
     var connected = false
     var accepting = true
 
@@ -192,7 +194,10 @@ public actor AutoUploadableFeature {
             logger.debug("ignored a command on \(topic): device identity not known yet")
             return
         }
-        let parser = CommandParser(thing: identity.thing, featureId: config.featureId)
+        if commandParser?.thing != identity.thing {
+            commandParser = CommandParser(thing: identity.thing, featureId: config.featureId)
+        }
+        let parser = commandParser!
         switch parser.parse(topic: topic, payload: payload) {
         case .ignored(let reason):
             logger.debug("ignored: \(reason)")

@@ -10,12 +10,17 @@ public struct CommandParser: Sendable {
         case ignored(String)
     }
 
-    public var thing: ThingID
-    public var featureId: String
+    public let thing: ThingID
+    public let featureId: String
+    /// Made once, not per command: `namespace/name/` and the feature's inbox path.
+    private let topicPrefix: String
+    private let inbox: String
 
     public init(thing: ThingID, featureId: String) {
         self.thing = thing
         self.featureId = featureId
+        topicPrefix = thing.topicPrefix + "/"
+        inbox = "/features/\(featureId)/inbox/messages/"
     }
 
     public func parse(topic: String, payload: [UInt8]) -> Outcome {
@@ -26,11 +31,9 @@ public struct CommandParser: Sendable {
         guard let dittoTopic = envelope["topic"]?.stringValue, let path = envelope["path"]?.stringValue else {
             return .ignored("envelope on \(topic) lacks 'topic' or 'path'")
         }
-        let topicParts = dittoTopic.split(separator: "/", omittingEmptySubsequences: false)
-        guard topicParts.count >= 2, "\(topicParts[0]):\(topicParts[1])" == thing.description else {
+        guard dittoTopic.hasPrefix(topicPrefix) || dittoTopic == thing.topicPrefix else {
             return .ignored("message for another thing: \(dittoTopic)")
         }
-        let inbox = "/features/\(featureId)/inbox/messages/"
         guard path.hasPrefix(inbox), path.count > inbox.count else {
             return .ignored("path not in this feature's inbox: \(path)")
         }

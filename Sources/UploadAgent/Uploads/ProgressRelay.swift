@@ -5,7 +5,9 @@ import Glibc
 
 /// Sits between libcurl's progress callback (called very often, on the engine thread) and
 /// the feature actor: keeps the highest byte count and forwards it at most every
-/// `interval` seconds, or at once when it completes a whole percent of the file.
+/// `interval` seconds, or at once when it completes a whole percent of the file. The last
+/// byte is not forwarded: the upload's end says that (and only once the server confirmed
+/// it), which spares a small file a trip to the actor that changes nothing.
 final class ProgressRelay: Sendable {
     private let size: Int64
     private let interval: Double
@@ -21,7 +23,7 @@ final class ProgressRelay: Sendable {
     func report(_ bytes: Int64) {
         let now = monotonicSeconds()
         let send: Int64? = state.withLock { state in
-            guard bytes > state.highest else { return nil }
+            guard bytes > state.highest, bytes < size else { return nil }
             state.highest = bytes
             let percent = size > 0 ? bytes * 100 / size : 0
             guard percent != state.forwardedPercent || now - state.forwardedAt >= interval else { return nil }

@@ -23,6 +23,13 @@ struct CompactJSONKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol
     mutating func encode(_ value: UInt32, forKey key: Key) throws { begin(key); output.write(value) }
     mutating func encode(_ value: UInt64, forKey key: Key) throws { begin(key); output.write(value) }
 
+    // Optionals of the kinds records hold, without the generic path (nothing when nil).
+    mutating func encodeIfPresent(_ value: String?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } }
+    mutating func encodeIfPresent(_ value: Int?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } }
+    mutating func encodeIfPresent(_ value: Int64?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } }
+    mutating func encodeIfPresent(_ value: Double?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } }
+    mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } }
+
     mutating func encode<Value: Encodable>(_ value: Value, forKey key: Key) throws {
         begin(key)
         try output.encodeValue(value)
