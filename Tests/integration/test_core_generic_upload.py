@@ -44,7 +44,7 @@ def test_generic_put_delivers_the_exact_bytes(cloud, agent, files_dir, http_sink
 def test_two_files_progress_is_over_all_bytes(cloud, agent, files_dir, http_sink):
     digests = {"a.bin": make_file(files_dir / "a.bin", 3 * MiB, seed=1),
                "b.bin": make_file(files_dir / "b.bin", 1 * MiB, seed=2)}
-    agent()
+    process = agent()
     requests = trigger(cloud, "two", 2)
     for request in requests:
         name = request.value["options"]["file.path"].rsplit("/", 1)[1]
@@ -54,6 +54,11 @@ def test_two_files_progress_is_over_all_bytes(cloud, agent, files_dir, http_sink
     received = {r.path: r.sha256 for r in http_sink.wait_for(2)}
     assert received == {f"/t/{name}": digest for name, digest in digests.items()}
     assert_progress_sequence(cloud.last_uploads("two"))
+    # The log: one line for the upload's end at info; a file that succeeds only at debug.
+    wait_until(lambda: "upload two ended SUCCESS (2 file(s): 2 success)" in process.log_text(), 5,
+               message="the upload's end in the log")
+    per_file = [line for line in process.log_text().splitlines() if line.endswith(" succeeded")]
+    assert len(per_file) == 2 and all(" DEBUG " in line for line in per_file), per_file
 
 
 def test_checksum_sends_content_md5(cloud, agent, files_dir, http_sink):

@@ -158,7 +158,7 @@ extension AutoUploadableFeature {
         let files = counts.isEmpty ? "no files" : counts.joined(separator: ", ")
         let message = upload.message.isEmpty ? "" : ": \(upload.message)"
         let line = "upload \(upload.correlationId) ended \(upload.state.rawValue) (\(upload.fileCount) file(s): \(files))\(message)"
-        if upload.state == .success { logger.info("\(line)") } else { logger.warning("\(line)") }
+        if upload.state == .failed { logger.warning("\(line)") } else { logger.info("\(line)") }
     }
 
     /// Ends the upload once every file has: FAILED when any failed (naming the first),
