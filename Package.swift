@@ -37,6 +37,12 @@ let package = Package(
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // The backend of the many-small-files benchmark (scripts/bench); not installed.
+        .executableTarget(
+            name: "bench-backend",
+            dependencies: ["UploadAgent"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         .testTarget(
             name: "UploadAgentTests",
             dependencies: ["UploadAgent", .product(name: "Logging", package: "swift-log")],

@@ -17,6 +17,8 @@
 #   BENCH_CURL_RUNS  curl runs per file count, the median counts (default 3)
 #   BENCH_FILES_TIMEOUT  seconds per file count (default 180 up to 2,000 files, else 600)
 #   BENCH_AGENT_CONFIG   JSON object merged into the agent's config, e.g. '{"requestWindow": 8}'
+#   BENCH_BACKEND=paho   the many-files backend in Python (paho-mqtt) instead of bench-backend
+#   BENCH_BACKEND_BIN    bench-backend binary (default .build/release/bench-backend)
 #   BENCH_DIR        work folder (default: a new folder in /tmp, removed afterwards)
 #   BENCH_KEEP=1     keep the work folder (configs, agent and nginx logs)
 #   BENCH_JSON=FILE  also write the figures as JSON

@@ -29,6 +29,8 @@ from local_services import Mosquitto, WebDAVNginx
 from memory_sampler import MemorySampler, read_status_kib
 from process_cpu import process_cpu_seconds
 from report_row import row
+import native_backend
+from native_backend import NativeBackend
 from small_files_backend import BackendCounts, SmallFilesBackend
 
 FILE_SIZE = 16 * 1024
@@ -117,6 +119,20 @@ def count_stored(sources: list[Path], folder: Path) -> tuple[int, int]:
     return present, len(os.listdir(folder))
 
 
+def make_backend(port: int, url: str) -> NativeBackend | SmallFilesBackend:
+    """bench-backend when built (unless BENCH_BACKEND=paho), else the paho-mqtt one."""
+    executable = native_backend.binary()
+    if executable and os.environ.get("BENCH_BACKEND", "native") != "paho":
+        return NativeBackend(executable, port, "bench:device", "bench", url)
+    return SmallFilesBackend(port, "bench:device", "bench", lambda path: f"{url}/{Path(path).name}")
+
+
+def backend_name() -> str:
+    if native_backend.binary() and os.environ.get("BENCH_BACKEND", "native") != "paho":
+        return NativeBackend.name
+    return "paho-mqtt in the driver, QoS 1"
+
+
 def objects_in(folder: Path) -> int:
     try:
         return len(os.listdir(folder))
@@ -167,8 +183,7 @@ class ManyFilesBench:
         broker = Mosquitto(base / "mosquitto").start()   # fresh, default limits
         backend = agent = None
         try:
-            backend = SmallFilesBackend(broker.port, "bench:device", "bench",
-                                        lambda path: f"{url}/{Path(path).name}")
+            backend = make_backend(broker.port, url)
             agent = start_agent(self.agent_bin, base, {
                 "broker": broker.broker, "deviceId": "bench:device", "tenantId": "bench",
                 "files": str(sources[0].parent / "*.bin"), "mode": "strict",
@@ -190,7 +205,7 @@ class ManyFilesBench:
         result.agent_stored, result.agent_objects = count_stored(sources, folder)
         shutil.rmtree(folder, ignore_errors=True)
 
-    def measure(self, agent: subprocess.Popen, backend: SmallFilesBackend, broker: Mosquitto,
+    def measure(self, agent: subprocess.Popen, backend: NativeBackend | SmallFilesBackend, broker: Mosquitto,
                 result: FilesResult, folder: Path) -> None:
         """From the trigger to the parent's end (or the timeout); fills `result`."""
         counts = backend.counts
@@ -340,7 +355,8 @@ def print_report(results: list[FilesResult], agent: bool, curl_runs: int) -> Non
           f"start per request -> parent SUCCESS; maxConcurrentUploads default) against "
           f"curl --parallel --parallel-max {PARALLEL} -K list (median of {curl_runs} runs), "
           "same nginx, same run; mosquitto with its default limits (max_queued_messages "
-          "1000). Targets: issue 'large triggers'; FAIL marks do not fail the run.")
+          f"1000); backend: {backend_name()}. Targets: issue 'large triggers'; FAIL marks do "
+          "not fail the run.")
     for result in results:
         print(f"\n{result.files} files: {result.outcome if agent else 'curl only'}")
         for line in result_rows(result, agent):
