@@ -1,8 +1,5 @@
 import Synchronization
 import UploadAgent
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The cloud side of the many-small-files benchmark, as lean as a backend can be: it
 /// answers each outbox `request` of the agent with a `start` (generic PUT to
@@ -48,7 +45,7 @@ final class BenchBackend: Sendable {
     init(deviceId: String, tenantId: String, featureId: String, urlBase: String) {
         self.deviceId = deviceId
         self.tenantId = tenantId
-        topicPrefix = deviceId.replacingFirstColon()
+        topicPrefix = ThingID(deviceId)?.topicPrefix ?? deviceId
         self.urlBase = urlBase
         paths = ("/features/\(featureId)", "/features/\(featureId)/outbox/messages/request",
                  "/features/\(featureId)/properties/lastUpload")
@@ -71,14 +68,14 @@ final class BenchBackend: Sendable {
         let requestId = state.withLock { state in
             state.parent = parent
             state.triggerRequestId = "trigger-\(parent)"
-            state.counts.triggerSentAt = monotonicNow()
+            state.counts.triggerSentAt = monotonicSeconds()
             return state.triggerRequestId
         }
         publish("trigger", ["correlationID": .string(parent), "options": [:]], requestId: requestId)
     }
 
     private func receive(topic: String, payload: [UInt8]) {
-        let now = monotonicNow()
+        let now = monotonicSeconds()
         guard let envelope = JSONValue.parse(payload), case .object = envelope else { return }
         if topic == "e" {
             let value = envelope["value"] ?? .null
@@ -154,18 +151,6 @@ final class BenchBackend: Sendable {
     }
 }
 
-func monotonicNow() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-}
-
 extension String {
-    /// `namespace:name` as a topic prefix, `namespace/name`.
-    func replacingFirstColon() -> String {
-        guard let colon = firstIndex(of: ":") else { return self }
-        return String(self[..<colon]) + "/" + String(self[index(after: colon)...])
-    }
-
     func replacingHashes() -> String { String(map { $0 == "#" ? "-" : $0 }) }
 }
