@@ -18,6 +18,8 @@ let package = Package(
         // OpenSSL's libcrypto: MD5, SHA-256 and HMAC; already loaded through libcurl.
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
+        // glibc's <malloc.h> (mallopt): the daemon returns large freed buffers to the kernel.
+        .systemLibrary(name: "CMalloc"),
         // libcurl plus non-variadic wrappers for curl_easy_setopt/getinfo, which Swift cannot call.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         .target(
@@ -31,7 +33,7 @@ let package = Package(
         .executableTarget(
             name: "file-upload-agent",
             dependencies: [
-                "UploadAgent",
+                "UploadAgent", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

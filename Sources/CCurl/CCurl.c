@@ -1,3 +1,8 @@
+#include <stddef.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <linux/tcp.h>
 #include "CCurl.h"
 
 CURLcode ccurl_setopt_long(CURL *handle, CURLoption option, long value) {
@@ -29,4 +34,21 @@ CURLcode ccurl_getinfo_pointer(CURL *handle, CURLINFO info, void **value) {
 }
 CURLMcode ccurl_multi_setopt_long(CURLM *multi, CURLMoption option, long value) {
     return curl_multi_setopt(multi, option, value);
+}
+
+/* The TCP counters of a connection's socket (TCP_INFO): bytes the peer acknowledged, and
+ * bytes sent once but not acknowledged. -1 when the socket has no such counters. */
+int ccurl_tcp_delivery(int socket, long long *acknowledged, long long *unacknowledged) {
+    struct tcp_info info;
+    socklen_t length = sizeof(info);
+    memset(&info, 0, sizeof(info));
+    if (getsockopt(socket, IPPROTO_TCP, TCP_INFO, &info, &length) != 0
+        || length < offsetof(struct tcp_info, tcpi_bytes_retrans) + sizeof(info.tcpi_bytes_retrans))
+        return -1;
+    *acknowledged = (long long)info.tcpi_bytes_acked;
+    *unacknowledged = (long long)(info.tcpi_bytes_sent - info.tcpi_bytes_retrans - info.tcpi_bytes_acked);
+    return 0;
+}
+CURLcode ccurl_setopt_sockopt_callback(CURL *handle, ccurl_sockopt_callback cb) {
+    return curl_easy_setopt(handle, CURLOPT_SOCKOPTFUNCTION, cb);
 }

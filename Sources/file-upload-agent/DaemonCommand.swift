@@ -1,5 +1,6 @@
 import Logging
 import UploadAgent
+import CMalloc
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -36,6 +37,10 @@ enum DaemonCommand {
             return 2
         }
         announce(loaded)
+        // A fixed mmap threshold: glibc otherwise raises it after a large block is freed, and
+        // every later 10 MiB payload would stay in the heap after it was handled. With it,
+        // buffers above 256 KiB go back to the kernel the moment they are freed.
+        mallopt(M_MMAP_THRESHOLD, 256 * 1024)
         return await Agent(config: loaded.config, unknownConfigKeys: loaded.unknownKeys).run()
     }
 

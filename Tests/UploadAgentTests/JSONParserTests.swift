@@ -77,3 +77,34 @@ import Testing
         }
     }
 }
+
+/// Odd but well-formed JSON inside an envelope: the envelope still answers.
+@Suite struct JSONParserSalvageTests {
+    @Test func membersAroundAnUnreadableValueAreKept() throws {
+        let text = #"{"topic":"a/b","value":{"n":1e400},"headers":{"correlation-id":"c"}}"#
+        let parsed = try #require(JSONParser.parseMembers(Array(text.utf8)))
+        #expect(parsed.members["topic"] == .string("a/b"))
+        #expect(parsed.members["headers"]?.objectValue?["correlation-id"] == .string("c"))
+        #expect(parsed.unreadable["value"]?.contains("beyond the range of a double") == true)
+    }
+
+    @Test func deepNestingIsSteppedOverWithoutRecursion() throws {
+        let deep = String(repeating: "[", count: 200_000) + String(repeating: "]", count: 200_000)
+        let text = #"{"value":"# + deep + #","path":"/p"}"#
+        let parsed = try #require(JSONParser.parseMembers(Array(text.utf8)))
+        #expect(parsed.members["path"] == .string("/p"))
+        #expect(parsed.unreadable["value"] == "nesting deeper than 512 levels")
+    }
+
+    @Test func stringsWithBracketsAndEscapesDoNotConfuseTheSkip() throws {
+        let text = #"{"value":[1e999,"]\"}",{"a":"["}],"path":"/p"}"#
+        let parsed = try #require(JSONParser.parseMembers(Array(text.utf8)))
+        #expect(parsed.members["path"] == .string("/p"))
+        #expect(parsed.unreadable["value"] != nil)
+    }
+
+    @Test(arguments: [#"{"topic": ["#, "[1]", #"{"a":1"#, #"{"a":1}x"#])
+    func brokenStructureGivesNil(text: String) {
+        #expect(JSONParser.parseMembers(Array(text.utf8)) == nil)
+    }
+}

@@ -17,6 +17,9 @@ CURLcode ccurl_setopt_xferinfo_callback(CURL *handle, ccurl_xferinfo_callback cb
 CURLcode ccurl_getinfo_long(CURL *handle, CURLINFO info, long *value);
 CURLcode ccurl_getinfo_off(CURL *handle, CURLINFO info, curl_off_t *value);
 CURLcode ccurl_getinfo_pointer(CURL *handle, CURLINFO info, void **value);
+typedef int (*ccurl_sockopt_callback)(void *userdata, curl_socket_t socket, curlsocktype purpose);
+int ccurl_tcp_delivery(int socket, long long *acknowledged, long long *unacknowledged);
+CURLcode ccurl_setopt_sockopt_callback(CURL *handle, ccurl_sockopt_callback cb);
 CURLMcode ccurl_multi_setopt_long(CURLM *multi, CURLMoption option, long value);
 
 #endif

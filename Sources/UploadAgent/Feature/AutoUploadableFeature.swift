@@ -27,6 +27,8 @@ public actor AutoUploadableFeature {
     var identity: DeviceIdentity?
     /// The parser for this identity's commands (made when the identity changes).
     var commandParser: CommandParser?
+    /// Payloads on our command topic that cannot be answered: a warning a minute at most.
+    var unanswerableLog = LogRateLimit(interval: 60)
     var connected = false
     var accepting = true
 
@@ -200,7 +202,12 @@ public actor AutoUploadableFeature {
         let parser = commandParser!
         switch parser.parse(topic: topic, payload: payload) {
         case .ignored(let reason):
-            logger.debug("ignored: \(reason)")
+            logger.debug("ignored: \(BoundedText.cut(reason))")
+        case .unanswerable(let reason):
+            if let heldBack = unanswerableLog.admit(now: monotonicSeconds()) {
+                let more = heldBack > 0 ? " (\(heldBack) more since the last such line)" : ""
+                logger.warning("cannot answer a command: \(reason)\(more)")
+            }
         case .inbox(let message):
             let outcome: OperationError?
             switch message.operation {

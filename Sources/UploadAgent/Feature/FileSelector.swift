@@ -23,8 +23,14 @@ public struct FileSelector: Sendable {
     /// The scope is the glob that was asked for and, in scoped mode, also the configured
     /// one; a requested glob in lax mode may lead anywhere (that is what lax means), while
     /// the configured `files` always keep their links inside.
+    /// A path pattern longer than the longest path Linux takes cannot name a file.
+    static let maxPatternLength = 4096
+
     public func select(requestedGlob: String?) throws(OperationError) -> FileSelection {
         let requested = requestedGlob.flatMap { $0.isEmpty ? nil : $0 }
+        if let requested, requested.utf8.count > Self.maxPatternLength {
+            throw .badRequest("'upload.files' '\(BoundedText.cut(requested))' is longer than \(Self.maxPatternLength) bytes")
+        }
         guard let requested else {
             guard !configuredGlob.isEmpty else { throw .failed("no files are configured for upload ('files' is empty)") }
             return try selection(configuredGlob, scopes: [FileScope(glob: configuredGlob)])
@@ -32,21 +38,21 @@ public struct FileSelector: Sendable {
         switch mode {
         case .strict:
             guard requested == configuredGlob else {
-                throw .badRequest("'upload.files' '\(requested)' is not permitted: mode is strict, only the configured files may be uploaded")
+                throw .badRequest("'upload.files' '\(BoundedText.cut(requested))' is not permitted: mode is strict, only the configured files may be uploaded")
             }
             return try selection(requested, scopes: [FileScope(glob: requested)])
         case .scoped:
             // fnmatch lets `*` match `..`, so `/var/log/*/../../etc/passwd` would pass the
             // pattern check while naming a file outside the scope.
             guard !requested.split(separator: "/").contains("..") else {
-                throw .badRequest("'upload.files' '\(requested)' is not permitted: '..' may not be used in scoped mode")
+                throw .badRequest("'upload.files' '\(BoundedText.cut(requested))' is not permitted: '..' may not be used in scoped mode")
             }
             guard !configuredGlob.isEmpty else {
-                throw .badRequest("'upload.files' '\(requested)' is not permitted: mode is scoped and no 'files' are configured")
+                throw .badRequest("'upload.files' '\(BoundedText.cut(requested))' is not permitted: mode is scoped and no 'files' are configured")
             }
             let found = try matches(requested)
             if let outside = found.first(where: { !Self.pattern(configuredGlob, matches: $0) }) {
-                throw .badRequest("'upload.files' '\(requested)' is not permitted: \(outside) lies outside the configured files")
+                throw .badRequest("'upload.files' '\(BoundedText.cut(requested))' is not permitted: \(outside) lies outside the configured files")
             }
             return try selection(requested, found: found,
                                  scopes: [FileScope(glob: requested), FileScope(glob: configuredGlob)])
@@ -72,9 +78,9 @@ public struct FileSelector: Sendable {
         guard !selection.files.isEmpty else {
             guard selection.refused.isEmpty else {
                 let names = selection.refused.map(\.path).joined(separator: ", ")
-                throw .failed("no files to upload: every match of '\(pattern)' is a symbolic link that leads outside the upload scope (\(names))")
+                throw .failed("no files to upload: every match of '\(BoundedText.cut(pattern))' is a symbolic link that leads outside the upload scope (\(names))")
             }
-            throw .failed("no files match '\(pattern)'")
+            throw .failed("no files match '\(BoundedText.cut(pattern))'")
         }
         return selection
     }
@@ -110,7 +116,7 @@ public struct FileSelector: Sendable {
         defer { globfree(&result) }
         let code = Glibc.glob(pattern, 0, nil, &result)
         guard code == 0 || code == GLOB_NOMATCH else {
-            throw .failed("cannot expand '\(pattern)': glob error \(code)")
+            throw .failed("cannot expand '\(BoundedText.cut(pattern))': glob error \(code)")
         }
         var paths: [String] = []
         for index in 0..<Int(result.gl_pathc) {
@@ -118,7 +124,7 @@ public struct FileSelector: Sendable {
             let path = String(cString: pointer)
             if FileCheck.regularFileSize(path) != nil { paths.append(Self.absolute(path)) }
         }
-        guard !paths.isEmpty else { throw .failed("no files match '\(pattern)'") }
+        guard !paths.isEmpty else { throw .failed("no files match '\(BoundedText.cut(pattern))'") }
         return paths.sorted()
     }
 

@@ -19,13 +19,17 @@ public struct AgentLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    /// The longest message a line carries: whatever a payload held, one line stays readable
+    /// (and within what journald and syslog take whole).
+    static let maxMessageLength = 2048
+
     public func log(event: LogEvent) {
         var text = "\(event.message)"
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
         if !merged.isEmpty {
             text += " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         }
-        let line = "\(RFC3339.format(clock())) \(Self.name(event.level)) \(SecretRedactor.redact(text))"
+        let line = "\(RFC3339.format(clock())) \(Self.name(event.level)) \(SecretRedactor.redact(BoundedText.cut(text, to: Self.maxMessageLength)))"
         sink.write(priority: Self.priority(event.level), line: line)
     }
 

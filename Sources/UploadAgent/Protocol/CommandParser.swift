@@ -8,6 +8,8 @@ public struct CommandParser: Sendable {
         case inbox(InboxMessage)
         /// Not for this agent, or not a command at all: logged at debug, never answered.
         case ignored(String)
+        /// On a command topic, but without a readable envelope to answer: logged as a warning.
+        case unanswerable(String)
     }
 
     public let thing: ThingID
@@ -25,8 +27,17 @@ public struct CommandParser: Sendable {
 
     public func parse(topic: String, payload: [UInt8]) -> Outcome {
         guard let hono = HonoTopic(parsing: topic) else { return .ignored("not a command topic: \(topic)") }
-        guard let envelope = JSONValue.parse(payload), case .object = envelope else {
-            return .ignored("payload on \(topic) is not a JSON object")
+        var unreadable: [String: String] = [:]
+        var envelope: JSONValue
+        if let parsed = JSONValue.parse(payload), case .object = parsed {
+            envelope = parsed
+        } else if let salvaged = JSONParser.parseMembers(Array(payload)) {
+            // Odd but well-formed JSON somewhere inside (a huge exponent, deep nesting): the
+            // envelope's own fields still say whom to answer; the unreadable part is a 400.
+            envelope = .object(salvaged.members)
+            unreadable = salvaged.unreadable
+        } else {
+            return .unanswerable("payload on \(BoundedText.cut(topic)) (\(payload.count) bytes) is not a JSON object")
         }
         guard let dittoTopic = envelope["topic"]?.stringValue, let path = envelope["path"]?.stringValue else {
             return .ignored("envelope on \(topic) lacks 'topic' or 'path'")
@@ -47,9 +58,14 @@ public struct CommandParser: Sendable {
         default: break
         }
         let value = envelope["value"] ?? .null
+        let operation: Result<Operation, OperationError>
+        if let reason = unreadable["value"] ?? unreadable.first?.value {
+            operation = .failure(.badRequest("invalid '\(BoundedText.cut(name, to: 64))' parameters: \(reason)"))
+        } else {
+            operation = Self.operation(named: name, value: value)
+        }
         return .inbox(InboxMessage(hono: hono, dittoTopic: dittoTopic, path: path, correlationHeader: correlation,
-                                   responseRequired: responseRequired, operationName: name,
-                                   operation: Self.operation(named: name, value: value)))
+                                   responseRequired: responseRequired, operationName: name, operation: operation))
     }
 
     static func operation(named name: String, value: JSONValue) -> Result<Operation, OperationError> {
@@ -57,6 +73,9 @@ public struct CommandParser: Sendable {
             switch name {
             case "trigger":
                 let object = try fields(of: value, name)
+                if let files = object["options"]?.objectValue?["upload.files"], !files.isNull, files.stringValue == nil {
+                    throw .badRequest("invalid 'trigger' parameters: option 'upload.files' must be a string (a glob), not \(files.typeName)")
+                }
                 return .success(.trigger(correlationId: try correlationId(object, name, required: false),
                                          options: try options(object, name)))
             case "start":
@@ -91,7 +110,7 @@ public struct CommandParser: Sendable {
             case "deactivate":
                 return .success(.deactivate)
             default:
-                return .failure(.failed("unsupported operation '\(name)'", status: 400))
+                return .failure(.failed("unsupported operation '\(BoundedText.cut(name, to: 64))'", status: 400))
             }
         } catch {
             return .failure(error)

@@ -7,6 +7,8 @@ struct JSONParser {
 
     private let bytes: [UInt8]
     private var index = 0
+    /// Why the last value could not be read, for a message; set where parsing fails.
+    private var failure: String?
 
     private init(_ bytes: [UInt8]) { self.bytes = bytes }
 
@@ -16,6 +18,81 @@ struct JSONParser {
         parser.skipWhitespace()
         guard parser.index == bytes.count else { return nil }  // (a ternary's nil would be JSONValue.null)
         return value
+    }
+
+    /// A top-level object whose members are read one by one: a member whose value cannot be
+    /// read (too deep, a number beyond Double, bad syntax inside) is skipped and its reason
+    /// kept, so the rest (a command's topic and correlation id) still answers. Nil when the
+    /// text is not an object whose member structure can be followed.
+    static func parseMembers(_ bytes: [UInt8]) -> (members: [String: JSONValue], unreadable: [String: String])? {
+        var parser = JSONParser(bytes)
+        var members: [String: JSONValue] = [:]
+        var unreadable: [String: String] = [:]
+        parser.skipWhitespace()
+        guard parser.index < bytes.count, bytes[parser.index] == UInt8(ascii: "{") else { return nil }
+        parser.index += 1
+        parser.skipWhitespace()
+        if parser.index < bytes.count && bytes[parser.index] == UInt8(ascii: "}") { return ([:], [:]) }
+        while true {
+            parser.skipWhitespace()
+            guard parser.index < bytes.count, bytes[parser.index] == UInt8(ascii: "\""), let key = parser.string() else { return nil }
+            parser.skipWhitespace()
+            guard parser.index < bytes.count, bytes[parser.index] == UInt8(ascii: ":") else { return nil }
+            parser.index += 1
+            parser.skipWhitespace()
+            let start = parser.index
+            parser.failure = nil
+            if let member = parser.value(depth: 1) {
+                if members[key] == nil && unreadable[key] == nil { members[key] = member }
+            } else {
+                let reason = parser.failure ?? "malformed JSON at byte \(parser.index)"
+                parser.index = start
+                guard parser.skipValue() else { return nil }
+                if members[key] == nil && unreadable[key] == nil { unreadable[key] = reason }
+            }
+            parser.skipWhitespace()
+            guard parser.index < bytes.count else { return nil }
+            switch bytes[parser.index] {
+            case UInt8(ascii: ","): parser.index += 1
+            case UInt8(ascii: "}"):
+                parser.index += 1
+                parser.skipWhitespace()
+                return parser.index == bytes.count ? (members, unreadable) : nil
+            default: return nil
+            }
+        }
+    }
+
+    /// Steps over one value without building it and without recursion (any depth): strings
+    /// are stepped over with their escapes, brackets counted. False when it never ends.
+    private mutating func skipValue() -> Bool {
+        var depth = 0
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "\""):
+                index += 1
+                while index < bytes.count && bytes[index] != UInt8(ascii: "\"") {
+                    index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                guard index < bytes.count else { return false }
+                index += 1
+                if depth == 0 { return true }
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+                index += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                if depth == 0 { return true }  // the end of the enclosing object
+                depth -= 1
+                index += 1
+                if depth == 0 { return true }
+            case UInt8(ascii: ","):
+                if depth == 0 { return true }
+                index += 1
+            default:
+                index += 1
+            }
+        }
+        return depth == 0
     }
 
     private mutating func skipWhitespace() {
@@ -28,7 +105,10 @@ struct JSONParser {
     }
 
     private mutating func value(depth: Int) -> JSONValue? {
-        guard depth < Self.maxDepth else { return nil }
+        guard depth < Self.maxDepth else {
+            failure = "nesting deeper than \(Self.maxDepth) levels"
+            return nil
+        }
         skipWhitespace()
         guard index < bytes.count else { return nil }
         switch bytes[index] {
@@ -201,7 +281,10 @@ struct JSONParser {
             if index < bytes.count && (bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-")) { index += 1 }
             guard digits() > 0 else { return nil }
         }
-        guard let number = Double(String(decoding: bytes[start..<index], as: UTF8.self)), number.isFinite else { return nil }
+        guard let number = Double(String(decoding: bytes[start..<index], as: UTF8.self)), number.isFinite else {
+            failure = "the number \(BoundedText.cut(String(decoding: bytes[start..<index], as: UTF8.self), to: 40)) is beyond the range of a double"
+            return nil
+        }
         return .number(number)
     }
 }

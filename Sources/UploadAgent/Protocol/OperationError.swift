@@ -7,10 +7,13 @@ public struct OperationError: Error, Sendable, Equatable {
     public var code: String
     public var message: String
 
+    /// What an answer may echo at most: a message built from a huge input stays small.
+    static let maxMessageLength = 1024
+
     public init(status: Int, code: String, message: String) {
         self.status = status
         self.code = code
-        self.message = message
+        self.message = BoundedText.cut(message, to: Self.maxMessageLength)
     }
 
     public static func badRequest(_ message: String) -> OperationError {

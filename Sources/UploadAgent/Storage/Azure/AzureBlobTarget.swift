@@ -36,6 +36,20 @@ struct AzureBlobTarget: Sendable, Equatable {
         guard !sas.query.isEmpty else { throw .missing(Self.signatureKey) }
         self.init(endpoint: endpoint, container: container, signature: sas)
         guard !self.container.isEmpty else { throw .missing(Self.containerKey) }
+        guard Self.isValidContainerName(self.container) else {
+            throw InvalidStartOptions("parameter '\(Self.containerKey)' '\(BoundedText.cut(self.container))' is not a container name: "
+                + "3 to 63 lower-case letters, digits and single hyphens, starting with a letter or digit (or $root, $web, $logs)")
+        }
+    }
+
+    /// Azure's container naming rule; anything else (`../../etc`, `a/b`) would address
+    /// another resource than the one the backend meant.
+    static func isValidContainerName(_ name: String) -> Bool {
+        if ["$root", "$web", "$logs"].contains(name) { return true }
+        let bytes = Array(name.utf8)
+        let allowed = bytes.allSatisfy { ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d }
+        return (3...63).contains(bytes.count) && allowed && bytes.first != 0x2d && bytes.last != 0x2d
+            && !name.contains("--")
     }
 
     /// `<endpoint>/<container>/<blob>` without the SAS: safe for messages and saved state.

@@ -41,6 +41,8 @@ final class CurlTransfer: @unchecked Sendable {
     // Response state.
     private(set) var responseHeaders: [String: String] = [:]
     private(set) var responseBody: [UInt8] = []
+    /// Set when the response body went beyond `maxResponseBody` and was not read further.
+    private(set) var responseCut = false
     private var lastReported: Int64 = -1
 
     init(request: HTTPRequest, progress: @escaping @Sendable (Int64) -> Void,
@@ -130,6 +132,7 @@ final class CurlTransfer: @unchecked Sendable {
         if line.starts(with: "HTTP/".utf8) {
             // A new response (after 100 Continue or a redirect): forget the earlier headers.
             responseHeaders = [:]
+            if !Self.isInterim(statusLine: line) { noteDeliveryAtAnswer() }
             return
         }
         guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
@@ -142,9 +145,48 @@ final class CurlTransfer: @unchecked Sendable {
         responseHeaders[name] = String(decoding: UnsafeBufferPointer(rebasing: line[start..<end]), as: UTF8.self)
     }
 
-    func receiveBody(_ bytes: UnsafeBufferPointer<UInt8>) {
+    /// Keeps up to `maxResponseBody` bytes of what the server sends back (an error document
+    /// or an XML answer fits); returns false beyond it, and the engine drops the connection:
+    /// on a metered link a server's 10 GiB answer must not be paid for.
+    func receiveBody(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         let room = Self.maxResponseBody - responseBody.count
-        if room > 0 { responseBody.append(contentsOf: bytes.prefix(room)) }
+        responseBody.append(contentsOf: bytes.prefix(max(room, 0)))
+        if bytes.count > room { responseCut = true }
+        return !responseCut
+    }
+
+    /// What the connection's TCP counters proved when the final answer arrived. The server's
+    /// ACK rides on its answer's own segment, so a byte unacknowledged then never reached it
+    /// before it answered. Nil before an answer or where the counters are not available.
+    private(set) var deliveryAtAnswer: (acknowledged: Int64, unacknowledged: Int64)?
+    /// Body bytes not yet handed to libcurl when the final answer arrived.
+    private(set) var unreadAtAnswer: Int64 = 0
+
+    /// The socket of a connection libcurl opened for this transfer; -1 on a reused one.
+    var openedSocket: Int32 = -1
+
+    private func noteDeliveryAtAnswer() {
+        unreadAtAnswer = remaining
+        var acknowledged: Int64 = 0, unacknowledged: Int64 = 0
+        guard openedSocket >= 0, ccurl_tcp_delivery(openedSocket, &acknowledged, &unacknowledged) == 0 else { return }
+        deliveryAtAnswer = (acknowledged, unacknowledged)
+    }
+
+    /// Body bytes the server provably did not have when it answered: not yet read from the
+    /// file or still unacknowledged then, or short of head + body on a connection opened for
+    /// this request (whose acknowledged bytes are all this request's). TLS records and a
+    /// proxy's CONNECT only add to the acknowledged count, so a server that got it all is
+    /// never blamed. On a reused connection only the unread part is known.
+    func bodyBytesMissingAtAnswer(requestHeadSize: Int64, sentBody: Int64) -> Int64 {
+        guard let delivery = deliveryAtAnswer else { return max(0, min(unreadAtAnswer, sentBody)) }
+        let missing = max(unreadAtAnswer + delivery.unacknowledged, requestHeadSize + sentBody - delivery.acknowledged)
+        return max(0, min(missing, sentBody))
+    }
+
+    /// `HTTP/1.1 1xx`: an interim answer, after which the body goes on.
+    static func isInterim(statusLine line: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let space = line.firstIndex(of: UInt8(ascii: " ")), space + 1 < line.count else { return false }
+        return line[space + 1] == UInt8(ascii: "1")
     }
 
     /// Returns false to abort the transfer.

@@ -159,9 +159,22 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
         curl_multi_remove_handle(multi, easy)
         active[easy] = nil
         budget?.forget(transfer)
-        if code == CURLE_OK {
+        if code == CURLE_OK || (code == CURLE_WRITE_ERROR && transfer.responseCut) {
             var status = 0
             ccurl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+            var uploaded: curl_off_t = 0
+            ccurl_getinfo_off(easy, CURLINFO_SIZE_UPLOAD_T, &uploaded)
+            let length = transfer.request.body.length
+            var headSize = 0
+            ccurl_getinfo_long(easy, CURLINFO_REQUEST_SIZE, &headSize)
+            let sent = min(Int64(uploaded), length)
+            let delivered = sent - transfer.bodyBytesMissingAtAnswer(requestHeadSize: Int64(headSize), sentBody: sent)
+            if (200..<300).contains(status) && delivered < length {
+                // A success for bytes the server never got is no success: retried as a network failure.
+                transfer.finish(.failure(TransferError(.network,
+                    "the server answered HTTP \(status) after \(delivered) of \(length) bytes of the body (\(RedactedURL.describe(transfer.request.url)))")))
+                return
+            }
             transfer.finish(.success(transfer.response(status: status)))
         } else {
             transfer.finish(.failure(Self.error(for: code, transfer)))
@@ -223,10 +236,15 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
         if hasBody && request.header("Content-Type") == nil {
             list = curl_slist_append(list, "Content-Type: application/octet-stream")
         }
-        for (name, value) in request.headers {
-            list = curl_slist_append(list, value.isEmpty ? "\(name);" : "\(name): \(value)")
-        }
         transfer.headerList = list
+        for (name, value) in request.headers {
+            // The last line of defence: whatever built the request, no header can add another.
+            if let problem = HTTPHeaderField.problem(name: name, value: value) {
+                throw TransferError(.fatal, "refusing to send the request: \(problem) (\(RedactedURL.describe(request.url)))")
+            }
+            list = curl_slist_append(list, value.isEmpty ? "\(name);" : "\(name): \(value)")
+            transfer.headerList = list
+        }
         check(ccurl_setopt_pointer(easy, CURLOPT_HTTPHEADER, list))
 
         let context = Unmanaged.passUnretained(transfer).toOpaque()
@@ -246,8 +264,12 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
         check(ccurl_setopt_data_callback(easy, CURLOPT_WRITEFUNCTION) { buffer, size, count, context in
             let transfer = Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue()
             let raw = UnsafeRawPointer(buffer!).assumingMemoryBound(to: UInt8.self)
-            transfer.receiveBody(UnsafeBufferPointer(start: raw, count: size * count))
-            return size * count
+            return transfer.receiveBody(UnsafeBufferPointer(start: raw, count: size * count)) ? size * count : 0
+        })
+        check(ccurl_setopt_pointer(easy, CURLOPT_SOCKOPTDATA, context))
+        check(ccurl_setopt_sockopt_callback(easy) { context, socket, _ in
+            Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue().openedSocket = socket
+            return Int32(CURL_SOCKOPT_OK)
         })
         check(ccurl_setopt_long(easy, CURLOPT_NOPROGRESS, 0))
         check(ccurl_setopt_pointer(easy, CURLOPT_XFERINFODATA, context))

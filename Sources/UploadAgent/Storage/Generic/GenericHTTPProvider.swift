@@ -27,6 +27,11 @@ public struct GenericHTTPProvider: StorageProvider {
         headers = options.compactMap { key, value in
             key.hasPrefix("https.header.") ? (String(key.dropFirst("https.header.".count)), value) : nil
         }.sorted { $0.name < $1.name }
+        for (name, value) in headers {
+            if let problem = HTTPHeaderField.problem(name: name, value: value) {
+                throw InvalidStartOptions("option 'https.header.\(HTTPHeaderField.printable(name))': \(problem)")
+            }
+        }
         contentDisposition = options["https.content.disposition"]?.lowercased() == "true"
         if let text = options["https.max.bandwidth"], !text.isEmpty {
             guard let limit = ByteRate.parse(text) else {
@@ -88,7 +93,7 @@ public struct GenericHTTPProvider: StorageProvider {
     /// the optional disposition), then the backend's `https.header.*`, which may override
     /// anything, whatever its letter case.
     func requestHeaders(for file: UploadSource) -> [(name: String, value: String)] {
-        let disposition = contentDisposition ? [("Content-Disposition", "attachment; filename=\"\(file.baseName)\"")] : []
+        let disposition = contentDisposition ? [("Content-Disposition", ContentDisposition.attachment(filename: file.baseName))] : []
         let overridden = Set(headers.map { $0.name.lowercased() })
         let ours = [("Content-Type", Self.defaultContentType)] + disposition
         return ours.filter { !overridden.contains($0.0.lowercased()) } + headers
@@ -97,7 +102,7 @@ public struct GenericHTTPProvider: StorageProvider {
     /// "HTTP 403 from https://host/path: <start of the body>": what a person needs to act.
     static func describeFailure(_ response: HTTPResponse, url: String) -> String {
         let body = response.bodyText.trimmingCharacters(in: " \r\n\t")
-        let excerpt = body.count > 200 ? String(body.prefix(200)) + "…" : body
+        let excerpt = BoundedText.cut(body, to: 200)
         return "HTTP \(response.status) from \(RedactedURL.describe(url))" + (excerpt.isEmpty ? "" : ": \(excerpt)")
     }
 }

@@ -18,6 +18,9 @@ struct S3Options: Sendable {
             sessionToken: options["aws.session.token"].flatMap { $0.isEmpty ? nil : $0 })
         bucket = try options.required("aws.s3.bucket")
         objectKeyTemplate = options["aws.object.key"].flatMap { $0.isEmpty ? nil : $0 }
+        if let objectKeyTemplate, let problem = Self.dotSegmentProblem(in: objectKeyTemplate) {
+            throw InvalidStartOptions("'aws.object.key' \(problem)")
+        }
         if let endpoint = options["aws.endpoint"], !endpoint.isEmpty {
             let scheme = endpoint.prefix(while: { $0 != ":" }).lowercased()
             guard endpoint.contains("://"), scheme == "http" || scheme == "https",
@@ -31,6 +34,16 @@ struct S3Options: Sendable {
         guard region.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
             throw InvalidStartOptions("'aws.region' must look like 'eu-central-1', not '\(region)'")
         }
+    }
+
+    /// Why `key` cannot be sent as it is signed, or nil. HTTP stacks (libcurl among them)
+    /// and S3-compatible servers resolve `.` and `..` path segments, so the path that arrives
+    /// would differ from the one signed: refused with a message that says so, instead of a
+    /// misleading 403 SignatureDoesNotMatch.
+    static func dotSegmentProblem(in key: String) -> String? {
+        let segments = key.split(separator: "/", omittingEmptySubsequences: false)
+        guard segments.contains(where: { $0 == "." || $0 == ".." }) else { return nil }
+        return "'\(BoundedText.cut(key))' has a '.' or '..' path segment, which S3 would not store under that name"
     }
 
     /// The object key for `file`. Without `aws.object.key` it is the path exactly as the

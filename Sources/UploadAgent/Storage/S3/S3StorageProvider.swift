@@ -79,6 +79,9 @@ public struct S3StorageProvider: StorageProvider {
         guard !key.isEmpty else {  // a PUT on the bucket itself would mean something else entirely
             throw UploadFailure("'aws.object.key' gives an empty object key for \(file.path)")
         }
+        if let problem = S3Options.dotSegmentProblem(in: key) {
+            throw UploadFailure("object key for \(file.path) \(problem)")
+        }
         let plan = S3PartPlan(fileSize: file.size, preferredPartSize: resuming?.partSize ?? preferredPartSize)
         if plan.isSinglePut && resuming == nil {
             try await putObject(file, key: key, progress: progress)
