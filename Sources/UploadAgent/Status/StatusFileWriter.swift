@@ -14,6 +14,9 @@ public final class StatusFileWriter: Sendable {
     private let queue = DispatchQueue(label: "status-file-writer")
     private let state = Mutex<(pending: JSONValue?, scheduled: Bool, lastWrite: Double)>((nil, false, 0))
     private let onError: @Sendable (String) -> Void
+    /// The last failure told to `onError`: the same one again (a read-only folder, three
+    /// writes a second) is not told again until a write succeeds or the failure changes.
+    private let lastError = Mutex<String?>(nil)
 
     public init(path: String, minimumInterval: Double = 0.25, onError: @escaping @Sendable (String) -> Void) {
         self.path = path
@@ -47,8 +50,13 @@ public final class StatusFileWriter: Sendable {
         guard let document else { return }
         do throws(StatusWriteError) {
             try Self.writeAtomically(document.serialized(pretty: true) + [10], to: path)
+            lastError.withLock { $0 = nil }
         } catch {
-            onError(error.message)
+            let isNew = lastError.withLock { last in
+                defer { last = error.message }
+                return last != error.message
+            }
+            if isNew { onError(error.message) }
         }
     }
 
