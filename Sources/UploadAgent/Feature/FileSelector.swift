@@ -17,15 +17,15 @@ public struct FileSelector: Sendable {
         self.warn = warn
     }
 
+    /// A path pattern longer than the longest path Linux takes cannot name a file.
+    static let maxPatternLength = 4096
+
     /// The regular files to upload, sorted, and the matches refused because a link leads
     /// outside the scope; throws the error to answer with (also when every match is refused).
     ///
     /// The scope is the glob that was asked for and, in scoped mode, also the configured
     /// one; a requested glob in lax mode may lead anywhere (that is what lax means), while
     /// the configured `files` always keep their links inside.
-    /// A path pattern longer than the longest path Linux takes cannot name a file.
-    static let maxPatternLength = 4096
-
     public func select(requestedGlob: String?) throws(OperationError) -> FileSelection {
         let requested = requestedGlob.flatMap { $0.isEmpty ? nil : $0 }
         if let requested, requested.utf8.count > Self.maxPatternLength {

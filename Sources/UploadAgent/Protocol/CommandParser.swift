@@ -28,7 +28,7 @@ public struct CommandParser: Sendable {
     public func parse(topic: String, payload: [UInt8]) -> Outcome {
         guard let hono = HonoTopic(parsing: topic) else { return .ignored("not a command topic: \(topic)") }
         var unreadable: [String: String] = [:]
-        var envelope: JSONValue
+        let envelope: JSONValue
         if let parsed = JSONValue.parse(payload), case .object = parsed {
             envelope = parsed
         } else if let salvaged = JSONParser.parseMembers(Array(payload)) {

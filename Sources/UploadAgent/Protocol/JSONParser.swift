@@ -26,41 +26,12 @@ struct JSONParser {
     /// text is not an object whose member structure can be followed.
     static func parseMembers(_ bytes: [UInt8]) -> (members: [String: JSONValue], unreadable: [String: String])? {
         var parser = JSONParser(bytes)
-        var members: [String: JSONValue] = [:]
-        var unreadable: [String: String] = [:]
+        var unreadable: [String: String]? = [:]
         parser.skipWhitespace()
-        guard parser.index < bytes.count, bytes[parser.index] == UInt8(ascii: "{") else { return nil }
-        parser.index += 1
+        guard parser.index < bytes.count, bytes[parser.index] == UInt8(ascii: "{"),
+              case .object(let members)? = parser.object(depth: 0, unreadable: &unreadable) else { return nil }
         parser.skipWhitespace()
-        if parser.index < bytes.count && bytes[parser.index] == UInt8(ascii: "}") { return ([:], [:]) }
-        while true {
-            parser.skipWhitespace()
-            guard parser.index < bytes.count, bytes[parser.index] == UInt8(ascii: "\""), let key = parser.string() else { return nil }
-            parser.skipWhitespace()
-            guard parser.index < bytes.count, bytes[parser.index] == UInt8(ascii: ":") else { return nil }
-            parser.index += 1
-            parser.skipWhitespace()
-            let start = parser.index
-            parser.failure = nil
-            if let member = parser.value(depth: 1) {
-                if members[key] == nil && unreadable[key] == nil { members[key] = member }
-            } else {
-                let reason = parser.failure ?? "malformed JSON at byte \(parser.index)"
-                parser.index = start
-                guard parser.skipValue() else { return nil }
-                if members[key] == nil && unreadable[key] == nil { unreadable[key] = reason }
-            }
-            parser.skipWhitespace()
-            guard parser.index < bytes.count else { return nil }
-            switch bytes[parser.index] {
-            case UInt8(ascii: ","): parser.index += 1
-            case UInt8(ascii: "}"):
-                parser.index += 1
-                parser.skipWhitespace()
-                return parser.index == bytes.count ? (members, unreadable) : nil
-            default: return nil
-            }
-        }
+        return parser.index == bytes.count ? (members, unreadable ?? [:]) : nil
     }
 
     /// Steps over one value without building it and without recursion (any depth): strings
@@ -131,6 +102,13 @@ struct JSONParser {
     }
 
     private mutating func object(depth: Int) -> JSONValue? {
+        var strict: [String: String]?
+        return object(depth: depth, unreadable: &strict)
+    }
+
+    /// An object; with `unreadable` given, a member whose value cannot be read is stepped
+    /// over and its reason kept there instead of failing the whole object.
+    private mutating func object(depth: Int, unreadable: inout [String: String]?) -> JSONValue? {
         index += 1
         var members: [String: JSONValue] = [:]
         skipWhitespace()
@@ -144,8 +122,18 @@ struct JSONParser {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
             index += 1
-            guard let member = value(depth: depth + 1) else { return nil }
-            if members[key] == nil { members[key] = member }  // the first wins, as Foundation reads it
+            skipWhitespace()
+            let start = index
+            failure = nil
+            if let member = value(depth: depth + 1) {
+                if members[key] == nil && unreadable?[key] == nil { members[key] = member }  // the first wins, as Foundation reads it
+            } else {
+                guard unreadable != nil else { return nil }
+                let reason = failure ?? "malformed JSON at byte \(index)"
+                index = start
+                guard skipValue() else { return nil }
+                if members[key] == nil && unreadable?[key] == nil { unreadable?[key] = reason }
+            }
             skipWhitespace()
             guard index < bytes.count else { return nil }
             switch bytes[index] {
@@ -281,8 +269,9 @@ struct JSONParser {
             if index < bytes.count && (bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-")) { index += 1 }
             guard digits() > 0 else { return nil }
         }
-        guard let number = Double(String(decoding: bytes[start..<index], as: UTF8.self)), number.isFinite else {
-            failure = "the number \(BoundedText.cut(String(decoding: bytes[start..<index], as: UTF8.self), to: 40)) is beyond the range of a double"
+        let text = String(decoding: bytes[start..<index], as: UTF8.self)
+        guard let number = Double(text), number.isFinite else {
+            failure = "the number \(BoundedText.cut(text, to: 40)) is beyond the range of a double"
             return nil
         }
         return .number(number)

@@ -45,11 +45,7 @@ struct AzureBlobTarget: Sendable, Equatable {
     /// Azure's container naming rule; anything else (`../../etc`, `a/b`) would address
     /// another resource than the one the backend meant.
     static func isValidContainerName(_ name: String) -> Bool {
-        if ["$root", "$web", "$logs"].contains(name) { return true }
-        let bytes = Array(name.utf8)
-        let allowed = bytes.allSatisfy { ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d }
-        return (3...63).contains(bytes.count) && allowed && bytes.first != 0x2d && bytes.last != 0x2d
-            && !name.contains("--")
+        ["$root", "$web", "$logs"].contains(name) || (LowerCaseLabel.isValid(name) && !name.contains("--"))
     }
 
     /// `<endpoint>/<container>/<blob>` without the SAS: safe for messages and saved state.

@@ -132,7 +132,7 @@ final class CurlTransfer: @unchecked Sendable {
         if line.starts(with: "HTTP/".utf8) {
             // A new response (after 100 Continue or a redirect): forget the earlier headers.
             responseHeaders = [:]
-            if !Self.isInterim(statusLine: line) { noteDeliveryAtAnswer() }
+            if request.body != .none && !Self.isInterim(statusLine: line) { noteDeliveryAtAnswer() }
             return
         }
         guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }

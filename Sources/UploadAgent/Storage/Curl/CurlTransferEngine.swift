@@ -231,20 +231,21 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
             check(ccurl_setopt_string(easy, CURLOPT_CUSTOMREQUEST, method))
         }
 
+        // The last line of defence: whatever built the request, no header can add another.
+        for (name, value) in request.headers {
+            if let problem = HTTPHeaderField.problem(name: name, value: value) {
+                throw TransferError(.fatal, "refusing to send the request: \(problem) (\(RedactedURL.describe(request.url)))")
+            }
+        }
         // "Expect:" off: it costs a round trip and some servers never answer it.
         var list: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "Expect:")
         if hasBody && request.header("Content-Type") == nil {
             list = curl_slist_append(list, "Content-Type: application/octet-stream")
         }
-        transfer.headerList = list
         for (name, value) in request.headers {
-            // The last line of defence: whatever built the request, no header can add another.
-            if let problem = HTTPHeaderField.problem(name: name, value: value) {
-                throw TransferError(.fatal, "refusing to send the request: \(problem) (\(RedactedURL.describe(request.url)))")
-            }
             list = curl_slist_append(list, value.isEmpty ? "\(name);" : "\(name): \(value)")
-            transfer.headerList = list
         }
+        transfer.headerList = list
         check(ccurl_setopt_pointer(easy, CURLOPT_HTTPHEADER, list))
 
         let context = Unmanaged.passUnretained(transfer).toOpaque()

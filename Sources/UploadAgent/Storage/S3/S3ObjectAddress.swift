@@ -34,8 +34,6 @@ struct S3ObjectAddress: Sendable, Equatable {
 
     /// A bucket name that is one DNS label of lower-case letters, digits and hyphens.
     static func isVirtualHostable(_ bucket: String) -> Bool {
-        (3...63).contains(bucket.count)
-            && bucket.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d }
-            && bucket.first != "-" && bucket.last != "-"
+        LowerCaseLabel.isValid(bucket)
     }
 }
