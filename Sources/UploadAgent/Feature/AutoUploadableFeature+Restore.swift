@@ -8,7 +8,7 @@ extension AutoUploadableFeature {
     public func restore() {
         guard let journal, let credentials else { return }
         let report: (String) -> Void = { [logger] problem in logger.error("state folder: \(problem)") }
-        let state = journal.load(problems: report)
+        let state = journal.load(now: environment.clock(), problems: report)
         credentials.load(problems: report)
 
         if let persisted = state.window {
@@ -29,7 +29,12 @@ extension AutoUploadableFeature {
                 files[index].deletePending = false
             }
             if upload.state.isFinal {
+                // Ended, but the backend may not have it yet: told again once connected,
+                // and shown among the recent ones meanwhile.
                 registry.insert(upload, files: files)
+                if let ended = registry.upload(upload.correlationId) {
+                    recent.insert((ended.correlationId, ended.statusValue(files: statusFiles(of: ended))), at: 0)
+                }
                 registry.releaseFiles(of: upload.correlationId)
                 owe(upload)
                 continue
@@ -60,6 +65,7 @@ extension AutoUploadableFeature {
             owe(upload)
             finishIfDone(upload.correlationId)
         }
+        if recent.count > Self.maxRecent { recent.removeLast(recent.count - Self.maxRecent) }
         // Start options of files no upload resumes (their journal was damaged or lost, or
         // they ended just before a crash) are secrets with no use: they must not stay on disk.
         let orphaned = credentials.options.keys.filter { registry.file($0)?.state != .uploading }

@@ -137,15 +137,14 @@ extension AutoUploadableFeature {
             upload.message = message
             upload.endTime = environment.clock()
         }!
-        journal?.record(.upload(ended))
         logEnd(of: ended)
-        publishLastUpload(ended)
-        journal?.record(.lastReported(upload: ended, progress: ended.progress))
         recent.insert((parentId, ended.statusValue(files: statusFiles(of: ended))), at: 0)
         if recent.count > Self.maxRecent { recent.removeLast(recent.count - Self.maxRecent) }
         registry.releaseFiles(of: parentId)
         requestQueue.removeAll { $0 == parentId }
+        // The credentials leave the disk before the backend hears of the end.
         credentials?.removeFileIfEmpty()
+        publishLastUpload(ended)
         scheduleStatus()
     }
 
@@ -183,7 +182,7 @@ extension AutoUploadableFeature {
     /// and schedules a status file update.
     func statusChanged(_ parentId: String, onlyProgress: Bool = false) {
         guard let upload = registry.upload(parentId) else { return }
-        let progress = upload.progress
+        let progress = upload.wireProgress
         if !onlyProgress || progress != upload.publishedProgress {
             registry.updateUpload(parentId) { $0.publishedProgress = progress }
             publishLastUpload(upload)

@@ -66,6 +66,11 @@ public actor AutoUploadableFeature {
     var lastUploadSequence = 0
     /// Requests handed to the client but not acknowledged.
     var undeliveredRequests: Set<String> = []
+    /// `lastUpload` values waiting for the state folder to be on disk before they go out
+    /// (one per upload: a newer replaces an older), with their sequence numbers. The
+    /// backend may act on what it is told (bill, delete, notify), so it is never told a
+    /// state a power cut could take back.
+    var awaitingDurability: [String: (sequence: Int, upload: UploadRecord)] = [:]
     /// The newest `lastUpload` sent (the upload as it was then, and its progress): a
     /// registration replaces the whole feature in the twin, so it is sent again right
     /// after. Kept apart from the registry, which forgets an upload once the backend has
@@ -78,6 +83,9 @@ public actor AutoUploadableFeature {
     var statusBuiltAt = 0.0
 
     static let maxRecent = 20
+    /// An upload of this many files leaves enough behind in the journal to compact it
+    /// as soon as it is removed.
+    static let largeUpload = 1000
     /// Uploads with more files than this show only the files in flight in the status file.
     static let maxStatusFiles = 50
     /// How a stop waits for cancelled uploads to clean up, and for acknowledgements.
@@ -154,15 +162,14 @@ public actor AutoUploadableFeature {
     func register() {
         guard connected, let identity else { return }
         let messages = DittoMessages(thing: identity.thing, featureId: config.featureId)
-        publish(messages.featureRegistration(type: config.type, context: config.context, autoUpload: autoUploadValue))
+        // The registration replaces the whole feature in the twin: it carries the latest
+        // `lastUpload` itself, so an upload's end is not told again after every reconnect.
+        publish(messages.featureRegistration(type: config.type, context: config.context,
+                                             autoUpload: autoUploadValue, lastUpload: latestLastUpload))
         logger.info("registered feature \(config.featureId) of \(identity.thing)")
         if window != nil && schedule == nil { reschedule() }
         let undelivered = undeliveredLastUpload.sorted { $0.value < $1.value }.map(\.key)
-        if undelivered.isEmpty, let latestLastUpload {
-            // The registration replaced the feature, and with it the twin's `lastUpload`.
-            _ = environment.publisher.publish(topic: "e", payload: messages.propertyUpdate("lastUpload", value: latestLastUpload).serialized())
-        }
-        for id in undelivered {
+        for id in undelivered where awaitingDurability[id] == nil {
             if let upload = registry.upload(id) { publishLastUpload(upload) }
         }
         for id in undeliveredRequests.sorted() where outstanding.contains(id) {
@@ -251,17 +258,51 @@ public actor AutoUploadableFeature {
         _ = environment.publisher.publish(topic: "e", payload: envelope.serialized())
     }
 
-    /// Sends the upload's `lastUpload` and keeps it owed until the broker acknowledges it
-    /// (sent again after a reconnect; after a restart the journal brings it back).
+    /// Tells the backend the upload's `lastUpload` once the journal (and the credential
+    /// store) holding this state are on disk, and keeps it owed until the broker
+    /// acknowledges it (sent again after a reconnect; after a restart the journal brings
+    /// it back). The progress told is recorded with it, so it never goes back.
     func publishLastUpload(_ upload: UploadRecord) {
         lastUploadSequence += 1
-        let value = upload.lastUploadValue
-        latestReported = (upload, upload.progress)
-        undeliveredLastUpload[upload.correlationId] = lastUploadSequence
+        let sequence = lastUploadSequence
+        let id = upload.correlationId
+        undeliveredLastUpload[id] = sequence
+        var told = upload
+        told.toldProgress = upload.wireProgress
+        if registry.upload(id) != nil {
+            registry.updateUpload(id) { $0.toldProgress = told.toldProgress }
+        }
+        guard let journal else {
+            send(told, sequence: sequence)
+            return
+        }
+        journal.record(.upload(told))
+        awaitingDurability[id] = (sequence, told)
+        let credentials = self.credentials
+        let tell: @Sendable () -> Void = { [weak self] in Task { await self?.durable(through: sequence) } }
+        journal.whenDurable {
+            if let credentials { credentials.whenDurable(tell) } else { tell() }
+        }
+    }
+
+    /// Everything recorded up to `sequence` is on disk: what waited for it goes out, in order.
+    func durable(through sequence: Int) {
+        let due = awaitingDurability.filter { $0.value.sequence <= sequence }.sorted { $0.value.sequence < $1.value.sequence }
+        for (id, item) in due {
+            awaitingDurability[id] = nil
+            send(item.upload, sequence: item.sequence)
+        }
+    }
+
+    private func send(_ upload: UploadRecord, sequence: Int) {
+        let progress = upload.wireProgress
+        latestReported = (upload, progress)
+        journal?.record(.lastReported(upload: upload, progress: progress))
         guard connected, let identity else { return }
-        let envelope = DittoMessages(thing: identity.thing, featureId: config.featureId).propertyUpdate("lastUpload", value: value)
+        let envelope = DittoMessages(thing: identity.thing, featureId: config.featureId)
+            .propertyUpdate("lastUpload", value: upload.lastUploadValue(progress: progress))
         if let messageId = environment.publisher.publish(topic: "e", payload: envelope.serialized()) {
-            awaitingAck[messageId] = .lastUpload(parentId: upload.correlationId, sequence: lastUploadSequence)
+            awaitingAck[messageId] = .lastUpload(parentId: upload.correlationId, sequence: sequence)
         }
     }
 
@@ -275,8 +316,13 @@ public actor AutoUploadableFeature {
                 // The backend has the end of this upload: nothing left to remember.
                 registry.remove(parentId)
                 journal?.record(.removeUpload(id: parentId))
-                // Housekeeping stops with the last upload: shrink the journal now.
-                compactJournalIfNeeded()
+                if registry.uploads.isEmpty || upload.fileCount >= Self.largeUpload {
+                    // Nothing left (housekeeping stops with it), or much left behind: the
+                    // journal shrinks to what is live now, not at the next upload.
+                    journal?.compact(journalSnapshot())
+                } else {
+                    compactJournalIfNeeded()
+                }
             }
         case .request(let fileId):
             undeliveredRequests.remove(fileId)

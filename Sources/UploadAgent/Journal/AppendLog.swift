@@ -40,9 +40,23 @@ final class AppendLog: Sendable {
         var records: [[UInt8]] = []
         /// Records that were damaged somewhere before the end (not a torn last line).
         var damagedRecords = 0
+        /// Records whose check failed by one flipped bit, put back (counted in `records`).
+        var repairedRecords = 0
         /// The last line was cut short: a write interrupted by a crash, harmless.
         var tornTail = false
         var size: Int64 = 0
+        /// The bytes of the damaged lines and of a torn tail (the first `maxDamagedKept`,
+        /// each cut at `maxDamagedLineBytes`): what a reader can still learn from them,
+        /// such as which uploads they were about.
+        var damagedLines: [ArraySlice<UInt8>] = []
+
+        static let maxDamagedKept = 10_000
+        static let maxDamagedLineBytes = 1 << 16
+
+        mutating func keepDamaged(_ line: ArraySlice<UInt8>) {
+            guard damagedLines.count < Self.maxDamagedKept else { return }
+            damagedLines.append(line.prefix(Self.maxDamagedLineBytes))
+        }
     }
 
     init(path: String, mode: mode_t, onError: @escaping @Sendable (String) -> Void, source: @escaping Source) {
@@ -81,26 +95,54 @@ final class AppendLog: Sendable {
         return .success(parse(bytes))
     }
 
-    /// Splits `bytes` into records and checks each one. Never traps, whatever the input.
+    /// Splits `bytes` into records and checks each one, putting back a single flipped
+    /// bit where that explains a failed check (`FlippedBitRepair`). Never traps,
+    /// whatever the input.
     static func parse(_ bytes: [UInt8]) -> Contents {
         var contents = Contents(size: Int64(bytes.count))
+        var lines: [ArraySlice<UInt8>] = []
         var start = 0
-        while start < bytes.count {
-            guard let newline = bytes[start...].firstIndex(of: 10) else {
-                contents.tornTail = true
-                break
-            }
-            if let payload = verifiedPayload(bytes[start..<newline]) {
+        while start < bytes.count, let newline = bytes[start...].firstIndex(of: 10) {
+            lines.append(bytes[start..<newline])
+            start = newline + 1
+        }
+        let tail = bytes[start...]
+        var index = 0
+        while index < lines.count {
+            let line = lines[index]
+            index += 1
+            if let payload = verifiedPayload(line) {
                 contents.records.append(payload)
+            } else if index < lines.count, verifiedPayload(lines[index]) == nil,
+                      let payload = FlippedBitRepair.rejoin(line, lines[index]) {
+                contents.records.append(payload)
+                contents.repairedRecords += 1
+                index += 1
+            } else if let (first, second) = FlippedBitRepair.split(line) {
+                contents.records += [first, second]
+                contents.repairedRecords += 2
+            } else if let payload = FlippedBitRepair.repair(line) {
+                contents.records.append(payload)
+                contents.repairedRecords += 1
             } else {
                 contents.damagedRecords += 1
+                contents.keepDamaged(line)
             }
-            start = newline + 1
+        }
+        if !tail.isEmpty {
+            if let last = tail.last, FlippedBitRepair.oneBitApart(last, 10), let payload = verifiedPayload(tail.dropLast()) {
+                // The last newline lost a bit: the record is whole.
+                contents.records.append(payload)
+                contents.repairedRecords += 1
+            } else {
+                contents.tornTail = true
+                contents.keepDamaged(tail)
+            }
         }
         return contents
     }
 
-    private static func verifiedPayload(_ line: ArraySlice<UInt8>) -> [UInt8]? {
+    static func verifiedPayload(_ line: ArraySlice<UInt8>) -> [UInt8]? {
         guard line.count > 9, line[line.startIndex + 8] == UInt8(ascii: " ") else { return nil }
         let hex = String(decoding: line.prefix(8), as: UTF8.self)
         guard let expected = UInt32(hex, radix: 16) else { return nil }
@@ -109,19 +151,13 @@ final class AppendLog: Sendable {
     }
 
     static func frame(_ payload: [UInt8]) -> [UInt8] {
-        let checksum = CRC32.checksum(payload)
-        var line: [UInt8] = []
+        var line = CRC32.hex(CRC32.checksum(payload))
         line.reserveCapacity(payload.count + 10)
-        for shift in stride(from: 28, through: 0, by: -4) {
-            line.append(hexDigits[Int((checksum >> UInt32(shift)) & 0xF)])
-        }
         line.append(UInt8(ascii: " "))
         line += payload
         line.append(10)
         return line
     }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// The size of the file as written so far, and of its last snapshot (or of what was
     /// there at start-up, see `adopt`).

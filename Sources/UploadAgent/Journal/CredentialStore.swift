@@ -19,8 +19,8 @@ final class CredentialStore: @unchecked Sendable {
 
     /// Reads what an earlier run kept.
     func load(problems: (String) -> Void) {
-        let entries = file.read(expectedVersion: Self.version, problems: problems)
-        for entry in entries {
+        // Options in damaged records are lost: their files ask the backend for new ones.
+        for entry in file.read(expectedVersion: Self.version, problems: problems).entries {
             switch entry {
             case .header: break
             case .set(let id, let options): self.options[id] = options
@@ -60,4 +60,7 @@ final class CredentialStore: @unchecked Sendable {
     }
 
     func sync() { file.sync() }
+
+    /// Runs `work` on the store's writer queue once everything handed over is on disk.
+    func whenDurable(_ work: @escaping @Sendable () -> Void) { file.log.whenWritten(work) }
 }

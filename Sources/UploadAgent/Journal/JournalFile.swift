@@ -35,31 +35,43 @@ final class JournalFile<Entry: JournalRecord>: @unchecked Sendable {
 
     var path: String { log.path }
 
-    /// Reads every sound record. `problems` receives one line per thing a person should
-    /// know (what was wrong, where the file went).
-    func read(expectedVersion: Int, problems: (String) -> Void) -> [Entry] {
+    /// What a read found: the entries of the sound records, in order, and the bytes of
+    /// the damaged ones (to learn which uploads they were about).
+    struct Found {
+        var entries: [Entry] = []
+        var damagedLines: [ArraySlice<UInt8>] = []
+    }
+
+    /// Reads every sound record, whatever happened to the lines before it: a damaged
+    /// header costs nothing but itself. `problems` receives one line per thing a person
+    /// should know (what was wrong, where the file went).
+    func read(expectedVersion: Int, problems: (String) -> Void) -> Found {
         let contents: AppendLog.Contents
         switch AppendLog.read(path: path) {
         case .success(let read): contents = read
         case .failure(let error):
             problems("\(error.message); \(moveAside())")
-            return []
+            return Found()
         }
-        guard !contents.records.isEmpty || contents.damagedRecords > 0 || contents.tornTail else { return [] }
+        guard !contents.records.isEmpty || contents.damagedRecords > 0 || contents.tornTail else { return Found() }
         let (entries, undecodable) = Self.decode(contents)
-        guard let first = entries.first, first.headerVersion == expectedVersion else {
-            let found = entries.first?.headerVersion.map { "version \($0)" } ?? "no journal header"
-            problems("\(path) is not a journal this agent can read (\(found), expected version \(expectedVersion)); \(moveAside())")
-            return []
+        if let version = entries.first?.headerVersion, version != expectedVersion {
+            // A sound header of another format: its records mean something else.
+            problems("\(path) is a journal of version \(version), not the version \(expectedVersion) this agent reads; \(moveAside())")
+            return Found()
         }
         let damaged = contents.damagedRecords + undecodable
+        let repaired = contents.repairedRecords > 0 ? " (\(contents.repairedRecords) more had a flipped bit, put back)" : ""
         if damaged > 0 {
-            problems("\(path) has \(damaged) damaged record(s); used the \(entries.count) sound one(s), \(moveAside())")
+            let header = entries.first?.headerVersion == nil ? " (its header among them)" : ""
+            problems("\(path) has \(damaged) damaged record(s)\(header)\(repaired); used the \(entries.count) sound one(s), \(moveAside())")
+        } else if contents.repairedRecords > 0 {
+            problems("\(path) had \(contents.repairedRecords) record(s) with a flipped bit (failing storage?); each was put back, nothing was lost")
         } else if contents.tornTail {
             problems("\(path) ends in a record cut short (a write interrupted by a crash or power cut); it was ignored")
         }
         log.adopt(existingSize: contents.size)
-        return entries
+        return Found(entries: entries, damagedLines: contents.damagedLines)
     }
 
     /// The entries of the sound records, and how many sound records did not decode.
@@ -77,13 +89,23 @@ final class JournalFile<Entry: JournalRecord>: @unchecked Sendable {
         return (entries, undecodable)
     }
 
-    /// Renames the file to `<path>.damaged-<time>`; returns what happened, for the log line.
+    /// Moved-aside copies kept for analysis; older ones are removed.
+    static var keptDamagedCopies: Int { 3 }
+
+    /// Renames the file to `<path>.damaged-<n>` (n: the time, or one past the newest copy
+    /// when the clock is behind it) and removes all but the newest few copies; returns
+    /// what happened, for the log line.
     private func moveAside() -> String {
-        let aside = "\(path).damaged-\(Int(systemWallClock()))"
-        if rename(path, aside) == 0 { return "moved it to \(aside) and started from what could be read" }
-        let reason = String(cString: strerror(errno))
-        if unlink(path) == 0 { return "could not move it aside (\(reason)), removed it" }
-        return "could neither move nor remove it (\(reason)): starting without it"
+        let copies = DamagedCopies(of: path)
+        let aside = copies.nextName(now: systemWallClock())
+        guard rename(path, aside) == 0 else {
+            let reason = String(cString: strerror(errno))
+            if unlink(path) == 0 { return "could not move it aside (\(reason)), removed it" }
+            return "could neither move nor remove it (\(reason)): starting without it"
+        }
+        let removed = copies.prune(keeping: Self.keptDamagedCopies)
+        let pruned = removed.isEmpty ? "" : "; removed the older copies \(removed.joined(separator: ", "))"
+        return "moved it to \(aside) and started from what could be read\(pruned)"
     }
 
     func append(_ entry: Entry) {

@@ -7,6 +7,9 @@ struct JournalState: Sendable {
     var uploads: [UploadRecord] = []
     var files: [String: FileRecord] = [:]
     var lastReported: (upload: UploadRecord, progress: Int)?
+    /// Uploads whose end the backend acknowledged (removed since): damaged records about
+    /// them cost nothing.
+    var removed: Set<String> = []
 
     /// Applies one record, as `UploadJournal` read it.
     mutating func apply(_ entry: JournalEntry) {
@@ -18,6 +21,7 @@ struct JournalState: Sendable {
             windowRecorded = true
         case .upload(let upload):
             guard (0...UploadRecord.maxFileCount).contains(upload.fileCount) else { return }  // damaged
+            removed.remove(upload.correlationId)
             if let index = uploads.firstIndex(where: { $0.correlationId == upload.correlationId }) {
                 uploads[index] = upload
             } else {
@@ -26,6 +30,7 @@ struct JournalState: Sendable {
         case .file(let file):
             files[file.correlationId] = file
         case .removeUpload(let id):
+            removed.insert(id)
             guard let index = uploads.firstIndex(where: { $0.correlationId == id }) else { return }
             for fileId in uploads[index].fileIds { files[fileId] = nil }
             uploads.remove(at: index)

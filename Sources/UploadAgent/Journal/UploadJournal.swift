@@ -18,12 +18,27 @@ final class UploadJournal: @unchecked Sendable {
 
     var path: String { file.path }
 
-    /// Replays the journal; `problems` names what was damaged and where it went.
-    func load(problems: (String) -> Void) -> JournalState {
-        let entries = file.read(expectedVersion: Self.version, problems: problems)
+    /// Replays the journal; `problems` names what was damaged, where it went, and which
+    /// uploads that cost (they are in the state, FAILED, so the backend hears of them).
+    func load(now: Double, problems: (String) -> Void) -> JournalState {
+        let found = file.read(expectedVersion: Self.version, problems: problems)
+        let (state, affected) = Self.replay(found.entries, damagedLines: found.damagedLines, now: now)
+        if !affected.isEmpty {
+            let named = affected.prefix(10).joined(separator: ", ") + (affected.count > 10 ? " and \(affected.count - 10) more" : "")
+            problems("the damaged records were about upload(s) \(named): what could not be read ends FAILED and is reported")
+        }
+        return state
+    }
+
+    /// The state the records describe, with every upload named in a damaged line
+    /// accounted for; and the uploads the damage cost something. Pure: the fuzzer runs it.
+    static func replay(_ entries: [JournalEntry], damagedLines: [ArraySlice<UInt8>], now: Double) -> (JournalState, [String]) {
         var state = JournalState()
         for entry in entries { state.apply(entry) }
-        return state
+        var damagedIds: Set<String> = []
+        for line in damagedLines { damagedIds.formUnion(DamagedRecordSalvage.uploadIds(in: line)) }
+        let affected = state.accountForDamage(damagedIds: damagedIds, now: now)
+        return (state, affected)
     }
 
     func record(_ entry: JournalEntry) { file.append(entry) }

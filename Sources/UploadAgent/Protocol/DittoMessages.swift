@@ -29,14 +29,19 @@ public struct DittoMessages: Sendable {
     }
 
     /// The twin command that creates (or replaces) the feature.
-    public func featureRegistration(type: String, context: String, autoUpload: JSONValue) -> JSONValue {
-        twinModify(path: "/features/\(featureId)", value: [
+    /// `lastUpload` is the latest one told, when there is one: the twin keeps it across
+    /// the replacement without a message of its own.
+    public func featureRegistration(type: String, context: String, autoUpload: JSONValue,
+                                    lastUpload: JSONValue? = nil) -> JSONValue {
+        var properties: [String: JSONValue] = [
+            "type": .string(type), "context": .string(context),
+            "info": ["supportedProviders": .string(StorageProviders.supported)],
+            "autoUpload": autoUpload,
+        ]
+        if let lastUpload { properties["lastUpload"] = lastUpload }
+        return twinModify(path: "/features/\(featureId)", value: [
             "definition": .array(Self.definitions),
-            "properties": [
-                "type": .string(type), "context": .string(context),
-                "info": ["supportedProviders": .string(StorageProviders.supported)],
-                "autoUpload": autoUpload,
-            ],
+            "properties": .object(properties),
         ])
     }
 

@@ -15,6 +15,9 @@ public struct UploadRecord: Codable, Sendable, Equatable {
     /// Matches left out because a link leads outside the scope (the first few).
     public var refused: [RefusedFile] = []
     static let maxRefusedShown = 20
+    /// The highest progress the backend was told: what it is told never goes below it,
+    /// not even when a restart begins a file again lower (nil: nothing told yet).
+    var toldProgress: Int?
 
     // Not journaled: rebuilt from the files when the journal is read.
     var totals = UploadTotals()
@@ -24,7 +27,7 @@ public struct UploadRecord: Codable, Sendable, Equatable {
     var nextToRequest = 1
 
     enum CodingKeys: String, CodingKey {
-        case correlationId, state, startTime, endTime, statusCode, message, info, fileCount, requestOptions, refused
+        case correlationId, state, startTime, endTime, statusCode, message, info, fileCount, requestOptions, refused, toldProgress
     }
 
     public init(correlationId: String, startTime: Double, fileCount: Int) {
@@ -56,8 +59,12 @@ public struct UploadRecord: Codable, Sendable, Equatable {
         return percent.isFinite ? Int(min(99, max(0, percent))) : 0
     }
 
+    /// The progress the backend is told: 100 with SUCCESS, else the true progress but
+    /// never below a value told before.
+    var wireProgress: Int { state == .success ? 100 : max(progress, toldProgress ?? 0) }
+
     /// The `lastUpload` property value.
-    public var lastUploadValue: JSONValue { lastUploadValue(progress: progress) }
+    public var lastUploadValue: JSONValue { lastUploadValue(progress: wireProgress) }
 
     func lastUploadValue(progress: Int) -> JSONValue {
         [

@@ -9,10 +9,13 @@ import Glibc
 final class RecordingPublisher: MessagePublisher {
     let messages = Mutex<[(topic: String, value: JSONValue)]>([])
     let online = Atomic<Bool>(true)
+    /// Sees each message as it is published (what was on disk at that moment, say).
+    let observer = Mutex<(@Sendable (JSONValue) -> Void)?>(nil)
 
     func publish(topic: String, payload: [UInt8]) -> Int32? {
         guard online.load(ordering: .relaxed) else { return nil }
         let value = JSONValue.parse(payload) ?? .null
+        observer.withLock { $0 }?(value)
         return messages.withLock { messages in
             messages.append((topic, value))
             return Int32(messages.count)

@@ -14,13 +14,28 @@ import Glibc
         #expect(contents.damagedRecords == 0)
     }
 
-    @Test func aFlippedByteDamagesOnlyItsRecord() {
+    @Test func aDamagedByteCostsOnlyItsRecord() {
         var framed = AppendLog.frame(Array("first".utf8)) + AppendLog.frame(Array("second".utf8)) + AppendLog.frame(Array("third".utf8))
         let index = framed.firstIndex(of: UInt8(ascii: "c"))!
-        framed[index] = UInt8(ascii: "C")
+        framed[index] = UInt8(ascii: "x")  // three bits: beyond repair
         let contents = AppendLog.parse(framed)
         #expect(contents.records.map { String(decoding: $0, as: UTF8.self) } == ["first", "third"])
         #expect(contents.damagedRecords == 1)
+        #expect(contents.damagedLines.map { String(decoding: $0, as: UTF8.self).hasSuffix("sexond") } == [true])
+    }
+
+    @Test func aFlippedBitAnywhereIsPutBack() {
+        let framed = AppendLog.frame(Array("first".utf8)) + AppendLog.frame(Array(#"{"second":"record"}"#.utf8)) + AppendLog.frame(Array("third".utf8))
+        for position in framed.indices {
+            for bit in 0..<8 {
+                var bytes = framed
+                bytes[position] ^= UInt8(1 << bit)
+                let contents = AppendLog.parse(bytes)
+                #expect(contents.records.map { String(decoding: $0, as: UTF8.self) } == ["first", #"{"second":"record"}"#, "third"],
+                        "byte \(position) bit \(bit)")
+                #expect(contents.damagedRecords == 0 && !contents.tornTail)  // (an upper-case hex digit needs no repair)
+            }
+        }
     }
 
     @Test func garbageNeverTraps() {

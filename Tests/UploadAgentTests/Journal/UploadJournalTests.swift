@@ -30,7 +30,7 @@ import Glibc
         journal.sync()
 
         var problems: [String] = []
-        let state = UploadJournal(stateDir: directory.directory) { _ in }.load { problems.append($0) }
+        let state = UploadJournal(stateDir: directory.directory) { _ in }.load(now: 0) { problems.append($0) }
         #expect(problems.isEmpty)
         #expect(state.window?.lastRun == 5)
         #expect(state.uploads.map(\.correlationId) == ["up"])
@@ -46,7 +46,7 @@ import Glibc
         journal.compact([.upload(upload)] + files.map(JournalEntry.file))
         journal.record(.removeUpload(id: "up"))
         journal.sync()
-        let state = UploadJournal(stateDir: directory.directory) { _ in }.load { _ in }
+        let state = UploadJournal(stateDir: directory.directory) { _ in }.load(now: 0) { _ in }
         #expect(state.uploads.isEmpty && state.files.isEmpty)
     }
 
@@ -83,18 +83,24 @@ import Glibc
             fclose(file)
         }
         var problems: [String] = []
-        let state = UploadJournal(stateDir: directory.directory) { _ in }.load { problems.append($0) }
+        let state = UploadJournal(stateDir: directory.directory) { _ in }.load(now: 0) { problems.append($0) }
         if damage == "empty" {
             #expect(problems.isEmpty)
             return
         }
-        #expect(problems.count == 1)
         #expect(problems.first?.contains(path) == true, "\(problems)")
         #expect(problems.first?.contains("damaged-") == true, "\(problems)")
         if damage == "damagedMiddle" {
-            // The header survived, the damaged upload record did not; the files did.
+            // The header survived, the damaged upload record did not; the files did, so
+            // the upload is known and ends FAILED saying why, instead of vanishing.
+            #expect(problems.count == 2)
+            #expect(problems.last?.contains("upload(s) up:") == true, "\(problems)")
             #expect(state.files.count == 2)
+            #expect(state.uploads.map(\.correlationId) == ["up"])
+            #expect(state.uploads.first?.state == .failed)
+            #expect(state.uploads.first?.message == JournalState.lostUploadMessage)
         } else {
+            #expect(problems.count == 1)
             #expect(state.uploads.isEmpty)
         }
     }

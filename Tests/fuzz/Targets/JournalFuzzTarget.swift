@@ -10,8 +10,10 @@ enum JournalFuzzTarget: FuzzTarget {
         let contents = AppendLog.parse(input.bytes)
         precondition(contents.records.count + contents.damagedRecords <= input.bytes.count, "more records than bytes")
         let (entries, _) = JournalFile<JournalEntry>.decode(contents)
-        var state = JournalState()
-        for entry in entries { state.apply(entry) }
+        let (state, _) = UploadJournal.replay(entries, damagedLines: contents.damagedLines, now: 0)
+        for upload in state.uploads where !upload.state.isFinal {
+            precondition(upload.fileIds.allSatisfy { state.files[$0] != nil }, "an unfinished upload lost a file record silently")
+        }
         var registry = UploadRegistry()
         for upload in state.uploads {
             registry.insert(upload, files: upload.fileIds.compactMap { state.files[$0] })

@@ -63,7 +63,8 @@ class AgentProcess:
         return self.process is not None and self.process.poll() is None
 
     def wait_ready(self, timeout: float = 20.0) -> Dict[str, Any]:
-        """Waits until the status file says the MQTT connection is up; returns the status."""
+        """Waits until this process's status file says the MQTT connection is up; returns the
+        status. A file left by an earlier instance (same path, another pid) does not count."""
         deadline = time.monotonic() + timeout
         last: Any = None
         while True:
@@ -74,7 +75,8 @@ class AgentProcess:
                 last = self.status()
             except (json.JSONDecodeError, OSError) as error:
                 last = error
-            if isinstance(last, dict) and (last.get("mqtt") or {}).get("connected") is True:
+            if (isinstance(last, dict) and (last.get("mqtt") or {}).get("connected") is True
+                    and (last.get("agent") or {}).get("pid") == self.pid):
                 return last
             if time.monotonic() > deadline:
                 raise AssertionError(f"agent not ready after {timeout}s; status={last!r}\n{self.log_tail()}")

@@ -33,6 +33,8 @@ class Message:
     retain: bool
     received_at: float = field(default_factory=time.monotonic)
     index: int = 0
+    #: The broker's DUP flag: a QoS 1 message it delivers again (after its own restart).
+    dup: bool = False
 
     @property
     def text(self) -> str:
@@ -133,7 +135,7 @@ class CloudClient:
             parsed = None
         with self._cond:
             record = Message(msg.topic, bytes(msg.payload), parsed, msg.qos, msg.retain,
-                             index=len(self._messages))
+                             index=len(self._messages), dup=bool(msg.dup))
             self._messages.append(record)
             self._cond.notify_all()
         for handler in list(self.handlers):

@@ -177,7 +177,16 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
             }
             transfer.finish(.success(transfer.response(status: status)))
         } else {
-            transfer.finish(.failure(Self.error(for: code, transfer)))
+            var error = Self.error(for: code, transfer)
+            let length = transfer.request.body.length
+            if error.kind == .network, length > 0, code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR || code == CURLE_GOT_NOTHING {
+                // Where the connection broke: a server that closes after part of the body
+                // (having answered or not) shows here.
+                var uploaded: curl_off_t = 0
+                ccurl_getinfo_off(easy, CURLINFO_SIZE_UPLOAD_T, &uploaded)
+                error = TransferError(.network, "\(error.message), after \(min(Int64(uploaded), length)) of \(length) bytes of the body were sent")
+            }
+            transfer.finish(.failure(error))
         }
     }
 
