@@ -3,6 +3,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <linux/tcp.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include "CCurl.h"
 
 CURLcode ccurl_setopt_long(CURL *handle, CURLoption option, long value) {
@@ -51,4 +53,16 @@ int ccurl_tcp_delivery(int socket, long long *acknowledged, long long *unacknowl
 }
 CURLcode ccurl_setopt_sockopt_callback(CURL *handle, ccurl_sockopt_callback cb) {
     return curl_easy_setopt(handle, CURLOPT_SOCKOPTFUNCTION, cb);
+}
+
+long long ccurl_socket_unacknowledged(int socket) {
+    int queued = 0;
+    if (socket < 0 || ioctl(socket, SIOCOUTQ, &queued) != 0) return -1;
+    return queued;
+}
+
+int ccurl_active_socket(CURL *handle) {
+    curl_socket_t socket = CURL_SOCKET_BAD;
+    if (curl_easy_getinfo(handle, CURLINFO_ACTIVESOCKET, &socket) != CURLE_OK || socket == CURL_SOCKET_BAD) return -1;
+    return (int)socket;
 }

@@ -19,6 +19,11 @@ CURLcode ccurl_getinfo_off(CURL *handle, CURLINFO info, curl_off_t *value);
 CURLcode ccurl_getinfo_pointer(CURL *handle, CURLINFO info, void **value);
 typedef int (*ccurl_sockopt_callback)(void *userdata, curl_socket_t socket, curlsocktype purpose);
 int ccurl_tcp_delivery(int socket, long long *acknowledged, long long *unacknowledged);
+/// Bytes written to the socket that its peer has not acknowledged yet (unsent or in
+/// flight: SIOCOUTQ), or -1.
+long long ccurl_socket_unacknowledged(int socket);
+/// The socket of the transfer's connection (CURLINFO_ACTIVESOCKET), or -1.
+int ccurl_active_socket(CURL *handle);
 CURLcode ccurl_setopt_sockopt_callback(CURL *handle, ccurl_sockopt_callback cb);
 CURLMcode ccurl_multi_setopt_long(CURLM *multi, CURLMoption option, long value);
 

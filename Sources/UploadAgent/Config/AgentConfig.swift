@@ -38,9 +38,10 @@ public struct AgentConfig: Sendable, Equatable {
     public var statusFile = "/var/lib/file-upload-agent/status.json"
     public var stateDir = "/var/lib/file-upload-agent"
     public var maxConcurrentUploads = 4
-    /// Upload requests kept outstanding ahead of the free upload slots: requests go out
-    /// just in time, so a large trigger neither floods the broker nor gets URLs that
-    /// expire before their turn. Nil: twice `maxConcurrentUploads`.
+    /// The most upload requests kept outstanding ahead of the free upload slots. The
+    /// window itself follows the measured latency (`RequestWindow`), from twice
+    /// `maxConcurrentUploads` up to this cap, so a large trigger neither floods the broker
+    /// nor gets URLs that expire before their turn. Nil: 500.
     public var requestWindow: Int?
     /// How long a file waits for the `start` that answers its request before it fails.
     public var requestTimeout: Double = 3600
@@ -93,7 +94,4 @@ public struct AgentConfig: Sendable, Equatable {
 
     /// Activation from the config: `activeFrom`/`activeTill` imply `active` (as in Kanto).
     public var startsActive: Bool { active || activeFrom != nil || activeTill != nil }
-
-    /// The request window in force (`requestWindow`, or twice `maxConcurrentUploads`).
-    public var effectiveRequestWindow: Int { requestWindow ?? 2 * maxConcurrentUploads }
 }

@@ -7,27 +7,53 @@ import Glibc
 /// ahead of the free upload slots), started files wait in order for a slot, and each
 /// running file reports progress, server confirmations and its outcome back here.
 extension AutoUploadableFeature {
-    /// Starts waiting files while slots are free, then tops up the requests.
+    /// Starts waiting files while slots are free, then tops up the requests: up to the
+    /// window (`RequestWindow`, sized to the measured latency), and beyond it one request
+    /// for every upload that has none out or waiting, so requests one upload leaves
+    /// unanswered never hold back another.
     func pump() {
         while running.count < config.maxConcurrentUploads, let next = ready.popFirst() {
             launch(next)
         }
         guard connected, identity != nil, accepting else { return }
-        let limit = config.maxConcurrentUploads + config.effectiveRequestWindow
-        while outstanding.count + ready.count + running.count < limit, let fileId = nextFileToRequest() {
+        let limit = config.maxConcurrentUploads + requestWindow.size
+        var shares: [String: Int]?
+        while true {
+            let full = outstanding.count + ready.count + running.count >= limit
+            if full && shares == nil { shares = windowShares() }
+            guard let fileId = nextFileToRequest(beyondWindow: full ? shares : nil) else { break }
+            if full, let parent = registry.file(fileId)?.parentId { shares?[parent, default: 0] += 1 }
             sendRequest(fileId)
         }
         ensureHousekeeping()
     }
 
+    /// Per upload, its files requested and not started, or started and waiting for a slot.
+    func windowShares() -> [String: Int] {
+        var shares: [String: Int] = [:]
+        for id in outstanding { if let parent = registry.file(id)?.parentId { shares[parent, default: 0] += 1 } }
+        for item in ready.elements { if let parent = registry.file(item.fileId)?.parentId { shares[parent, default: 0] += 1 } }
+        return shares
+    }
+
     /// The next file that needs a request: renewals first, then new files in trigger order.
-    func nextFileToRequest() -> String? {
-        while let fileId = renewals.popFirst() {
-            if let file = registry.file(fileId), file.state == .pending, file.requestedAt == nil { return fileId }
+    /// With `beyondWindow` (the window is full), only a first file of an upload that has
+    /// none in the window (share 0).
+    func nextFileToRequest(beyondWindow shares: [String: Int]? = nil) -> String? {
+        if shares == nil {
+            while let fileId = renewals.popFirst() {
+                if let file = registry.file(fileId), file.state == .pending, file.requestedAt == nil { return fileId }
+            }
         }
-        while let parentId = requestQueue.first {
+        var index = 0
+        while index < requestQueue.count {
+            let parentId = requestQueue[index]
             guard let upload = registry.upload(parentId), !upload.state.isFinal else {
-                requestQueue.removeFirst()
+                requestQueue.remove(at: index)
+                continue
+            }
+            if let shares, shares[parentId, default: 0] > 0 {
+                index += 1
                 continue
             }
             var number = upload.nextToRequest
@@ -37,7 +63,7 @@ extension AutoUploadableFeature {
                 number += 1
                 if let file = registry.file(fileId), file.state == .pending, file.requestedAt == nil { return fileId }
             }
-            requestQueue.removeFirst()
+            requestQueue.remove(at: index)
         }
         return nil
     }
@@ -121,6 +147,7 @@ extension AutoUploadableFeature {
             },
             keepsServerStateOnCancel: { suspending.isSet })
         let provider = item.provider
+        launchedAt[fileId] = environment.clock()
         running[fileId] = Task { [weak self] in
             let outcome: Result<Void, any Error>
             do {
@@ -157,10 +184,12 @@ extension AutoUploadableFeature {
 
     func fileFinished(_ fileId: String, _ outcome: Result<Void, any Error>) {
         running[fileId] = nil
+        let launched = launchedAt.removeValue(forKey: fileId)
         defer { pump() }
         guard let file = registry.file(fileId), file.state == .uploading else { return }
         switch outcome {
         case .success:
+            if let launched { requestWindow.uploaded(in: environment.clock() - launched) }
             registry.updateFile(fileId) { file in
                 file.state = .success
                 file.transferred = file.size

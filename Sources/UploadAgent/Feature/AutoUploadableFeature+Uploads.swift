@@ -54,6 +54,9 @@ extension AutoUploadableFeature {
             throw .failed("upload '\(fileId)' already started")
         }
         let provider = try makeProvider(for: fileId, options: options)
+        if let requestedAt = file.requestedAt, outstanding.contains(fileId) {
+            requestWindow.answered(after: environment.clock() - requestedAt)
+        }
         outstanding.remove(fileId)
         undeliveredRequests.remove(fileId)
         // As Kanto: a file gone before its start is answered 204 and fails in `lastUpload`.

@@ -55,6 +55,10 @@ public actor AutoUploadableFeature {
     /// Started files waiting for a free upload slot.
     var ready = FIFOQueue<ReadyUpload>()
     var running: [String: Task<Void, Never>] = [:]
+    /// When each running file's transfer began, for the window's measure of file time.
+    var launchedAt: [String: Double] = [:]
+    /// How many files may be requested ahead of the slots, from the measured latency.
+    var requestWindow: RequestWindow
     var housekeeping: Task<Void, Never>?
     /// Files an earlier run had started: a refusal of their credentials asks for new ones.
     var resumedFromJournal: Set<String> = []
@@ -101,6 +105,7 @@ public actor AutoUploadableFeature {
         selector = FileSelector(configuredGlob: config.files, mode: config.mode, warn: { logger.warning("\($0)") })
         startedAt = environment.clock()
         nextUploadNumber = Int(environment.clock())
+        requestWindow = RequestWindow(slots: config.maxConcurrentUploads, cap: config.requestWindow)
         if durable {
             let logger = environment.logger
             let report: @Sendable (String) -> Void = { logger.error("state folder: \($0)") }

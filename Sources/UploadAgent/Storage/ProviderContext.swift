@@ -20,6 +20,9 @@ public struct ProviderContext: Sendable {
     /// The servers' clock relative to `now`, learned from skew errors; share one instance
     /// across uploads so a correction learned once serves every later request.
     public var serverClock: ServerClockOffset
+    /// The rate uploads are held to (`maxBandwidth`, bytes per second), nil when unlimited:
+    /// pieces and parallelism are sized so that a kill costs a second of it (`TransferSizing`).
+    public var linkRate: Int64?
 
     public init(transport: any HTTPTransport, checksum: Bool, deviceId: String,
                 now: @escaping @Sendable () -> Double, directTransport: (any HTTPTransport)? = nil,
@@ -49,5 +52,6 @@ public struct ProviderContext: Sendable {
                   checksum: config.checksum, deviceId: deviceId, now: now,
                   directTransport: network, retryPolicy: policy, sleep: sleep, serverClock: serverClock)
         self.onRetry = onRetry
+        linkRate = config.maxBandwidth > 0 ? config.maxBandwidth : nil
     }
 }

@@ -9,6 +9,9 @@ struct FIFOQueue<Element>: Sendable where Element: Sendable {
 
     mutating func push(_ item: Element) { items.append(item) }
 
+    /// The waiting items, oldest first.
+    var elements: ArraySlice<Element> { items[head...] }
+
     mutating func popFirst() -> Element? {
         guard head < items.count else { return nil }
         let item = items[head]

@@ -66,11 +66,17 @@ public struct UploadRecord: Codable, Sendable, Equatable {
     /// The `lastUpload` property value.
     public var lastUploadValue: JSONValue { lastUploadValue(progress: wireProgress) }
 
+    /// Kanto's zero time, its `endTime` of an upload that has not ended.
+    static let unendedTime = "0001-01-01T00:00:00Z"
+
+    /// The value as Kanto sends it: every state before the end is UPLOADING on the wire
+    /// (PENDING shows only in the status file), and `endTime` is the zero time until then.
     func lastUploadValue(progress: Int) -> JSONValue {
-        [
-            "correlationId": .string(correlationId), "state": .string(state.rawValue),
+        let wireState: UploadState = state == .pending ? .uploading : state
+        return [
+            "correlationId": .string(correlationId), "state": .string(wireState.rawValue),
             "startTime": .string(RFC3339.format(startTime)),
-            "endTime": endTime.map { .string(RFC3339.format($0)) } ?? .null,
+            "endTime": .string(state.isFinal ? endTime.map(RFC3339.format) ?? Self.unendedTime : Self.unendedTime),
             "statusCode": .string(statusCode), "message": .string(message),
             "progress": .number(Double(progress)),
             "info": .object(info.mapValues { .string($0) }),

@@ -12,6 +12,10 @@ from .cloud_client import CloudClient, Message
 MiB = 1024 * 1024
 FEATURE_PATH = "/features/AutoUploadable"
 TERMINAL = ("SUCCESS", "FAILED", "CANCELED")
+#: The states lastUpload carries: what came before a start is UPLOADING already, as in Kanto.
+WIRE_STATES = ("UPLOADING", "PAUSED") + TERMINAL
+#: Kanto's endTime of an upload that has not ended.
+KANTO_ZERO_TIME = "0001-01-01T00:00:00Z"
 
 
 def response_topic_for(request_topic: str, status: int) -> str:
@@ -129,14 +133,14 @@ def assert_progress_sequence(values: List[Dict[str, Any]], final_state: str = "S
     assert states.count(final_state) == 1, f"terminal state published more than once: {states}"
     for value in values:
         assert_last_upload_shape(value)
-        assert value.get("state") in ("PENDING", "UPLOADING", "PAUSED", "SUCCESS", "FAILED", "CANCELED"), value
+        assert value.get("state") in WIRE_STATES, value
 
 
 def assert_last_upload_shape(value: Dict[str, Any]) -> None:
     """PROTOCOL §4 lastUpload: the documented keys with the documented JSON types."""
     from datetime import datetime
     assert isinstance(value.get("correlationId"), str) and value["correlationId"], value
-    assert value.get("state") in ("PENDING", "UPLOADING", "PAUSED", "SUCCESS", "FAILED", "CANCELED"), value
+    assert value.get("state") in WIRE_STATES, f"PENDING and QUEUED never go on the wire: {value}"
     assert isinstance(value.get("progress"), int) and not isinstance(value["progress"], bool), value
     assert isinstance(value.get("statusCode"), str), f"statusCode must be a string: {value}"
     assert isinstance(value.get("message"), str), value
@@ -146,7 +150,9 @@ def assert_last_upload_shape(value: Dict[str, Any]) -> None:
             datetime.fromisoformat(value[key].replace("Z", "+00:00"))
     assert value.get("startTime"), f"startTime missing: {value}"
     if value["state"] in TERMINAL:
-        assert value.get("endTime"), f"a finished upload has an endTime: {value}"
+        assert value.get("endTime") and value["endTime"] != KANTO_ZERO_TIME, f"a finished upload has an endTime: {value}"
+    else:
+        assert value.get("endTime") == KANTO_ZERO_TIME, f"an upload under way has Kanto's zero endTime: {value}"
 
 
 def find_upload(status: Optional[Dict[str, Any]], correlation_id: str, section: str) -> Optional[Dict[str, Any]]:

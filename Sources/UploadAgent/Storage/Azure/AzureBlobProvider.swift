@@ -19,10 +19,18 @@ public struct AzureBlobProvider: StorageProvider {
     /// The resume state of this upload, updated as blocks are stored.
     public private(set) var blockListStore: AzureBlockListStateStore
 
+    /// Blocks sized to the link (`TransferSizing`): 8 MiB, four in flight, when it is fast
+    /// or unlimited; on a slow one about half a second of it each, two in flight.
     public init(options: [String: String], context: ProviderContext) throws {
-        try self.init(options: options, context: context, blockSize: AzureBlockPlan.defaultBlockSize,
-                      maxBlocksInFlight: Self.defaultBlocksInFlight)
+        let sizing = TransferSizing.choose(rate: context.linkRate, minimum: Self.minimumSizedBlock,
+                                           granularity: Self.minimumSizedBlock, preferred: AzureBlockPlan.defaultBlockSize,
+                                           maxInFlight: Self.defaultBlocksInFlight)
+        try self.init(options: options, context: context, blockSize: sizing.pieceSize, maxBlocksInFlight: sizing.inFlight)
     }
+
+    /// The smallest block sized to a slow link: below it each block's round trip costs more
+    /// than what a kill would throw away.
+    static let minimumSizedBlock: Int64 = 256 * 1024
 
     /// `blockSize` and `maxBlocksInFlight` shape the transfer (tests use small blocks);
     /// `resumeFrom` continues an upload an earlier run saved from `blockListStore`.

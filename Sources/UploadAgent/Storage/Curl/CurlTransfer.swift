@@ -189,15 +189,25 @@ final class CurlTransfer: @unchecked Sendable {
         return line[space + 1] == UInt8(ascii: "1")
     }
 
-    /// Returns false to abort the transfer.
+    /// Reports the body bytes the server has, not the ones copied into the kernel: what
+    /// libcurl wrote less what the socket still holds unacknowledged (SIOCOUTQ), so a
+    /// server reading slowly is not shown as having the send buffer's worth. Only ever
+    /// forward. Returns false to abort the transfer.
     func reportProgress(uploaded: Int64, downloaded: Int64) -> Bool {
         if isCancelled { return false }
         stallDetector?.observe(bytesMoved: uploaded + downloaded, now: monotonicSeconds())
-        if uploaded != lastReported {
-            lastReported = uploaded
-            progress(uploaded)
+        let delivered = max(0, uploaded - unacknowledgedInSocket())
+        if delivered > lastReported {
+            lastReported = delivered
+            progress(delivered)
         }
         return true
+    }
+
+    /// Bytes of this connection's socket not yet acknowledged by the peer; 0 when unknown.
+    private func unacknowledgedInSocket() -> Int64 {
+        let socket = openedSocket >= 0 ? openedSocket : easy.map { ccurl_active_socket($0) } ?? -1
+        return max(0, ccurl_socket_unacknowledged(socket))
     }
 
     /// True (once) when nothing moved for the stall timeout; the engine then ends the transfer.

@@ -46,7 +46,15 @@ public struct GenericHTTPProvider: StorageProvider {
             guard requested == nil || ByteRate.parse(requested!) != nil else {
                 throw InvalidStartOptions("'https.chunk.size' must be a size such as \"8MiB\", not '\(requested!)'")
             }
-            resumableChunkSize = ResumableSession.chunkSize(requested.flatMap(ByteRate.parse))
+            if let requested = requested.flatMap(ByteRate.parse) {
+                resumableChunkSize = ResumableSession.chunkSize(requested)
+            } else {
+                // Sized to the link: a chunk in flight is what a kill throws away.
+                let rate = [maxBandwidth, context.linkRate].compactMap { $0 }.min()
+                resumableChunkSize = TransferSizing.choose(rate: rate, minimum: ResumableSession.granularity,
+                                                           granularity: ResumableSession.granularity,
+                                                           preferred: ResumableSession.defaultChunkSize, maxInFlight: 1).pieceSize
+            }
         } else {
             resumableChunkSize = nil
         }

@@ -15,19 +15,27 @@ public struct S3StorageProvider: StorageProvider {
     let context: ProviderContext
     let client: S3Client
     let preferredPartSize: Int64
+    let partsInFlight: Int
     /// Receives the multipart state after every change, so a caller can persist it and a
     /// later run can resume with `upload(_:resuming:progress:)`.
     public var multipartStateDidChange: @Sendable (S3MultipartState) -> Void = { _ in }
 
+    /// Parts sized to the link (`TransferSizing`): 8 MiB, four in flight, when it is fast
+    /// or unlimited; on a slow one 5 MiB (S3's minimum), one at a time.
     public init(options: [String: String], context: ProviderContext) throws {
-        try self.init(options: options, context: context, partSize: S3PartPlan.defaultPartSize)
+        let sizing = TransferSizing.choose(rate: context.linkRate, minimum: S3PartPlan.minimumPartSize,
+                                           granularity: S3PartPlan.mebibyte, preferred: S3PartPlan.defaultPartSize,
+                                           maxInFlight: S3MultipartUploader.defaultPartsInFlight)
+        try self.init(options: options, context: context, partSize: sizing.pieceSize, partsInFlight: sizing.inFlight)
     }
 
     /// `partSize` is raised to S3's minimum of 5 MiB.
-    init(options: [String: String], context: ProviderContext, partSize: Int64) throws {
+    init(options: [String: String], context: ProviderContext, partSize: Int64,
+         partsInFlight: Int = S3MultipartUploader.defaultPartsInFlight) throws {
         self.options = try S3Options(options)
         self.context = context
         self.preferredPartSize = partSize
+        self.partsInFlight = max(1, partsInFlight)
         let deviceNow = context.now
         let serverClock = context.serverClock
         client = S3Client(
@@ -88,6 +96,7 @@ public struct S3StorageProvider: StorageProvider {
         } else {
             var uploader = S3MultipartUploader(client: client, bucket: options.bucket, key: key, file: file,
                                                plan: plan, checksum: context.checksum)
+            uploader.partsInFlight = partsInFlight
             let observer = multipartStateDidChange
             uploader.stateDidChange = { state in
                 observer(state)
