@@ -67,3 +67,15 @@ def test_changed_identity_registers_again(cloud, agent, files_dir):
 def test_configured_device_id_does_not_ask_edge(cloud, agent):
     agent()
     assert holds_for(lambda: not cloud.select(lambda m: m.topic == "edge/thing/request"), 0.5)
+
+
+def test_without_device_id_and_edge_agent_it_says_what_it_waits_for(cloud, agent):
+    """No deviceId and nobody answering on edge/thing/response: a WARN line after a few
+    seconds names the wait and how to end it, and the request is sent again."""
+    process = agent(deviceId=None, tenantId=None, ready=False)
+    wait_until(lambda: "still waiting for the device identity" in process.log_text(), 15,
+               message="a warning about the identity wait")
+    line = next(l for l in process.log_text().splitlines() if "still waiting for the device identity" in l)
+    assert "WARN" in line and "deviceId" in line, line
+    assert len(cloud.select(lambda m: m.topic == "edge/thing/request")) >= 2, "asked again with the warning"
+    assert process.alive()

@@ -65,6 +65,8 @@ extension AutoUploadableFeature {
         accepting = false
         cancelSchedule()
         housekeeping?.cancel()
+        identityWarning?.cancel()
+        identityWarning = nil
         housekeeping = nil
         let deadline = environment.clock() + config.stopTimeout
         while !running.isEmpty && environment.clock() < deadline {

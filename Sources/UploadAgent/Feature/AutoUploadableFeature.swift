@@ -31,6 +31,10 @@ public actor AutoUploadableFeature {
     var unanswerableLog = LogRateLimit(interval: 60)
     var connected = false
     var accepting = true
+    /// Warns while no edge agent told the device identity (no `deviceId` configured).
+    var identityWarning: Task<Void, Never>?
+    static var identityWaitWarning: Double { 5 }
+    static var identityWaitRepeat: Double { 300 }
 
     // Activation.
     var window: ActivationWindow?
@@ -140,6 +144,7 @@ public actor AutoUploadableFeature {
             if identity == nil {
                 _ = environment.publisher.publish(topic: DeviceIdentity.requestTopic, payload: [])
                 logger.info("no deviceId configured: asked the edge agent on \(DeviceIdentity.requestTopic)")
+                warnWhileIdentityUnknown()
             }
             register()
         case .disconnected(let reason):
@@ -183,6 +188,32 @@ public actor AutoUploadableFeature {
             publishRequest(id)
         }
         pump()
+    }
+
+    /// A gateway without an edge agent never answers: say so at WARN after a few seconds,
+    /// and again every few minutes, instead of running silently without a feature.
+    func warnWhileIdentityUnknown() {
+        guard identityWarning == nil else { return }
+        let sleep = environment.sleep
+        identityWarning = Task { [weak self] in
+            var delay = Self.identityWaitWarning
+            while !Task.isCancelled {
+                do { try await sleep(delay) } catch { return }
+                guard let self, await self.warnIdentityUnknown() else { return }
+                delay = Self.identityWaitRepeat
+            }
+        }
+    }
+
+    /// Returns whether to warn again later.
+    private func warnIdentityUnknown() -> Bool {
+        guard identity == nil, accepting else {
+            identityWarning = nil
+            return false
+        }
+        logger.warning("still waiting for the device identity: no edge agent answered on \(DeviceIdentity.responseTopic); the feature is not registered and no command is taken until one does. Set deviceId (and tenantId) in the config to end the wait")
+        if connected { _ = environment.publisher.publish(topic: DeviceIdentity.requestTopic, payload: []) }
+        return true
     }
 
     func receiveIdentity(_ payload: [UInt8]) {
