@@ -32,9 +32,7 @@ extension AutoUploadableFeature {
                 // Ended, but the backend may not have it yet: told again once connected,
                 // and shown among the recent ones meanwhile.
                 registry.insert(upload, files: files)
-                if let ended = registry.upload(upload.correlationId) {
-                    recent.insert((ended.correlationId, ended.statusValue(files: statusFiles(of: ended))), at: 0)
-                }
+                if let ended = registry.upload(upload.correlationId) { remember(ended) }
                 registry.releaseFiles(of: upload.correlationId)
                 owe(upload)
                 continue
@@ -65,7 +63,6 @@ extension AutoUploadableFeature {
             owe(upload)
             finishIfDone(upload.correlationId)
         }
-        if recent.count > Self.maxRecent { recent.removeLast(recent.count - Self.maxRecent) }
         // Start options of files no upload resumes (their journal was damaged or lost, or
         // they ended just before a crash) are secrets with no use: they must not stay on disk.
         let orphaned = credentials.options.keys.filter { registry.file($0)?.state != .uploading }

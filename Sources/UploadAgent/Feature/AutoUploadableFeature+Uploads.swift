@@ -141,14 +141,20 @@ extension AutoUploadableFeature {
             upload.endTime = environment.clock()
         }!
         logEnd(of: ended)
-        recent.insert((parentId, ended.statusValue(files: statusFiles(of: ended))), at: 0)
-        if recent.count > Self.maxRecent { recent.removeLast(recent.count - Self.maxRecent) }
+        remember(ended)
         registry.releaseFiles(of: parentId)
         requestQueue.removeAll { $0 == parentId }
         // The credentials leave the disk before the backend hears of the end.
         credentials?.removeFileIfEmpty()
         publishLastUpload(ended)
         scheduleStatus()
+    }
+
+    /// Puts an ended upload first among the recent ones of the status file (the newest
+    /// `maxRecent` are kept).
+    func remember(_ ended: UploadRecord) {
+        recent.insert((ended.correlationId, ended.statusValue(files: statusFiles(of: ended))), at: 0)
+        if recent.count > Self.maxRecent { recent.removeLast(recent.count - Self.maxRecent) }
     }
 
     /// One line per upload: how it ended and what became of its files.
