@@ -176,3 +176,28 @@ def test_sdk_creates_a_container(azure_server, azure_sas):
     container.create_container()
     container.upload_blob("x.txt", b"hello")
     assert azure_server.blob_content("fresh", "x.txt") == b"hello"
+
+
+@pytest.mark.parametrize("size", [1 * KIB, 300 * KIB], ids=["put-blob", "blocks"])
+def test_sdk_sets_metadata_tier_and_content_type(azure_blob_client, size):
+    """What the agent's `azure.metadata.*`, `azure.access.tier` and content type tests read
+    back is what the SDK stores and reads through the same server: on Put Blob and on Put
+    Block List."""
+    from azure.storage.blob import StandardBlobTier
+    client = azure_blob_client(f"meta-{size}.log", max_single_put_size=64 * KIB, max_block_size=64 * KIB)
+
+    client.upload_blob(os.urandom(size), metadata={"team": "edge", "Line_2": "x y"},
+                       standard_blob_tier=StandardBlobTier.COOL,
+                       content_settings=ContentSettings(content_type="text/plain; charset=utf-8"))
+
+    properties = client.get_blob_properties()
+    assert properties.metadata == {"team": "edge", "Line_2": "x y"}
+    assert properties.blob_tier == "Cool" and not properties.blob_tier_inferred
+    assert properties.content_settings.content_type == "text/plain; charset=utf-8"
+
+
+def test_a_metadata_name_that_is_no_identifier_is_refused(azure_blob_client):
+    client = azure_blob_client("bad-meta.bin")
+    with pytest.raises(HttpResponseError) as raised:
+        client.upload_blob(b"x", metadata={"not-an-identifier": "v"})
+    assert raised.value.error_code == "InvalidMetadata"

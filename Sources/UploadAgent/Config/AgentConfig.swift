@@ -21,6 +21,8 @@ public struct AgentConfig: Sendable, Equatable {
     public var activeTill: Double?
     public var delete = false
     public var checksum = false
+    /// `binary`: every object gets its provider's fixed type (Kanto's); `auto`: the type of its extension.
+    public var contentType = ContentTypeMode.binary
     public var singleUpload = false
     public var stopTimeout: Double = 30
     public var serverCert = ""

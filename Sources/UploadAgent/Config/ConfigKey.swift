@@ -21,6 +21,13 @@ public struct ConfigKey: Sendable {
         duration("period", \.period), flag("active", \.active),
         time("activeFrom", \.activeFrom), time("activeTill", \.activeTill),
         flag("delete", \.delete), flag("checksum", \.checksum), flag("singleUpload", \.singleUpload),
+        ConfigKey(name: "contentType", isBoolean: false) { config, value throws(ConfigError) in
+            let text = try string("contentType", value)
+            guard let mode = ContentTypeMode(rawValue: text.lowercased()) else {
+                throw ConfigError("contentType", "'\(text)' is not one of binary, auto")
+            }
+            config.contentType = mode
+        },
         duration("stopTimeout", \.stopTimeout), text("serverCert", \.serverCert),
         text("logFile", \.logFile),
         ConfigKey(name: "logLevel", isBoolean: false) { config, value throws(ConfigError) in

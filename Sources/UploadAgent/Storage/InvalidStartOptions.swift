@@ -18,4 +18,14 @@ extension [String: String] {
         guard let value = self[key], !value.isEmpty else { throw .missing(key) }
         return value
     }
+
+    /// The value of `key` when it is one of `allowed` (in any letter case; returned as
+    /// listed), nil when absent or empty, else the 400 error listing what is allowed.
+    public func choice(_ key: String, from allowed: [String]) throws(InvalidStartOptions) -> String? {
+        guard let given = self[key], !given.isEmpty else { return nil }
+        guard let match = allowed.first(where: { $0.lowercased() == given.lowercased() }) else {
+            throw InvalidStartOptions("'\(key)' must be one of \(allowed.joined(separator: ", ")), not '\(HTTPHeaderField.printable(given))'")
+        }
+        return match
+    }
 }

@@ -23,6 +23,8 @@ public struct ProviderContext: Sendable {
     /// The rate uploads are held to (`maxBandwidth`, bytes per second), nil when unlimited:
     /// pieces and parallelism are sized so that a kill costs a second of it (`TransferSizing`).
     public var linkRate: Int64?
+    /// How objects are labelled (`contentType`): each provider's fixed type, or by extension.
+    public var contentTypes = ContentTypeMode.binary
 
     public init(transport: any HTTPTransport, checksum: Bool, deviceId: String,
                 now: @escaping @Sendable () -> Double, directTransport: (any HTTPTransport)? = nil,
@@ -53,5 +55,6 @@ public struct ProviderContext: Sendable {
                   directTransport: network, retryPolicy: policy, sleep: sleep, serverClock: serverClock)
         self.onRetry = onRetry
         linkRate = config.maxBandwidth > 0 ? config.maxBandwidth : nil
+        contentTypes = config.contentType
     }
 }

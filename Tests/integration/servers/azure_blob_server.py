@@ -33,6 +33,7 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
+import re
 import threading
 import uuid
 import xml.etree.ElementTree as ET
@@ -104,6 +105,8 @@ class Blob:
     exists: bool = False  # False while only uncommitted blocks exist
     content_md5: str | None = None
     content_type: str = "application/octet-stream"
+    metadata: dict[str, str] = field(default_factory=dict)  # x-ms-meta-<name>, names as sent
+    access_tier: str | None = None  # None: the account's default (reported as inferred Hot)
     etag: str = ""
     last_modified: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
     created: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
@@ -538,6 +541,7 @@ class _AzureBlobHandler(BaseHTTPRequestHandler):
             raise AzureError(400, "MissingRequiredHeader")
         if blob_type != "BlockBlob":
             raise AzureError(400, "InvalidHeaderValue")
+        properties = self._blob_properties()
         body = self._read_body()
         content_md5 = _verify_content_md5(self.headers, body)
         with self.azure.lock:
@@ -547,7 +551,9 @@ class _AzureBlobHandler(BaseHTTPRequestHandler):
             blob.uncommitted = {}
             blob.exists = True
             blob.content_md5 = self.headers.get("x-ms-blob-content-md5") or content_md5
-            blob.content_type = self.headers.get("x-ms-blob-content-type") or "application/octet-stream"
+            blob.content_type = (self.headers.get("x-ms-blob-content-type") or self.headers.get("Content-Type")
+                                 or "application/octet-stream")
+            blob.metadata, blob.access_tier = properties
             blob.created = dt.datetime.now(dt.timezone.utc)
             blob.touch()
             etag, modified = blob.etag, blob.last_modified
@@ -586,7 +592,23 @@ class _AzureBlobHandler(BaseHTTPRequestHandler):
             self.azure.put_block_finished()
         return 201, {"Content-MD5": content_md5, "x-ms-request-server-encrypted": "true"}, b""
 
+    def _blob_properties(self) -> tuple[dict[str, str], str | None]:
+        """The metadata and access tier a Put Blob or Put Block List sets, checked as Azure
+        checks them: a metadata name is a C# identifier, a tier one of Azure's names."""
+        metadata = {}
+        for name, value in self.headers.items():
+            if name.lower().startswith("x-ms-meta-"):
+                key = name[len("x-ms-meta-"):]
+                if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+                    raise AzureError(400, "InvalidMetadata")
+                metadata[key] = value
+        tier = self.headers.get("x-ms-access-tier")
+        if tier is not None and tier not in ("Hot", "Cool", "Cold", "Archive"):
+            raise AzureError(400, "InvalidHeaderValue")
+        return metadata, tier
+
     def _put_block_list(self, container: str, blob_name: str):
+        properties = self._blob_properties()
         body = self._read_body()
         _verify_content_md5(self.headers, body)
         try:
@@ -620,6 +642,7 @@ class _AzureBlobHandler(BaseHTTPRequestHandler):
             blob.exists = True
             blob.content_md5 = self.headers.get("x-ms-blob-content-md5")
             blob.content_type = self.headers.get("x-ms-blob-content-type") or "application/octet-stream"
+            blob.metadata, blob.access_tier = properties
             blob.touch()
             etag, modified = blob.etag, blob.last_modified
         return 201, {"ETag": etag, "Last-Modified": _http_date(modified),
@@ -670,7 +693,10 @@ class _AzureBlobHandler(BaseHTTPRequestHandler):
                 "x-ms-lease-status": "unlocked",
                 "x-ms-server-encrypted": "true",
                 "Accept-Ranges": "bytes",
+                "x-ms-access-tier": blob.access_tier or "Hot",
+                "x-ms-access-tier-inferred": "false" if blob.access_tier else "true",
             }
+            headers.update({f"x-ms-meta-{name}": value for name, value in blob.metadata.items()})
             stored_md5 = blob.content_md5
         if_match = self.headers.get("If-Match")
         if if_match and if_match != "*" and if_match != etag:

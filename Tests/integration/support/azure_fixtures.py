@@ -94,10 +94,15 @@ def azure_agent_upload(tmp_path):
     if not os.access(binary, os.X_OK):
         pytest.fail(f"agent binary {binary} not built (swift build, or set AGENT_BIN)")
 
-    def run(path, options: dict, checksum: bool = False, timeout: float = 180, env: dict | None = None):
+    def run(path, options: dict, checksum: bool = False, timeout: float = 180, env: dict | None = None,
+            config: dict | None = None):
         options_file = tmp_path / f"azure-options-{time.monotonic_ns()}.json"
         options_file.write_text(json.dumps(options))
         command = [binary, "upload", str(path), "--provider", "azure", "--options-file", str(options_file)]
+        if config is not None:
+            config_file = tmp_path / f"azure-config-{time.monotonic_ns()}.json"
+            config_file.write_text(json.dumps(config))
+            command += ["--config", str(config_file)]
         if checksum:
             command.append("--checksum")
         started = time.monotonic()

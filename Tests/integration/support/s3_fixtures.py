@@ -65,7 +65,11 @@ class UploadRunner:
     def __init__(self, tmp_path: Path):
         self.tmp_path = tmp_path
         self.config = tmp_path / "agent-config.json"
-        self.config.write_text(json.dumps({"deviceId": "edge:device-1", "logLevel": "DEBUG"}))
+        self.configure()
+
+    def configure(self, **extra) -> None:
+        """The agent config the next runs use: the defaults plus `extra` keys."""
+        self.config.write_text(json.dumps({"deviceId": "edge:device-1", "logLevel": "DEBUG", **extra}))
 
     def command(self, file: Path, options: dict, checksum: bool = False) -> list[str]:
         options_file = self.tmp_path / f"options-{uuid.uuid4().hex[:8]}.json"

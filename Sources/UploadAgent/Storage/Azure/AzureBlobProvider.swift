@@ -11,6 +11,8 @@ public struct AzureBlobProvider: StorageProvider {
     static let checksumAttempts = 3
 
     let target: AzureBlobTarget
+    /// `azure.metadata.<name>` and `azure.access.tier`, for the committed blob.
+    let blobSettings: AzureBlobSettings
     let context: ProviderContext
     let preferredBlockSize: Int64
     let maxBlocksInFlight: Int
@@ -40,6 +42,7 @@ public struct AzureBlobProvider: StorageProvider {
                 resumeFrom resumeState: AzureBlockListState? = nil,
                 blockListStore: AzureBlockListStateStore = AzureBlockListStateStore()) throws {
         target = try AzureBlobTarget(options: options)
+        blobSettings = try AzureBlobSettings(options)
         self.context = context
         preferredBlockSize = max(1, blockSize)
         self.maxBlocksInFlight = max(1, maxBlocksInFlight)
@@ -74,6 +77,13 @@ public struct AzureBlobProvider: StorageProvider {
         }
     }
 
+    /// Azure's type for a blob of unknown content.
+    static let binaryContentType = "application/octet-stream"
+
+    func contentType(of file: UploadSource) -> String {
+        context.contentTypes.type(for: file.baseName, binary: Self.binaryContentType)
+    }
+
     // MARK: - Put Blob
 
     private func putBlob(_ file: UploadSource, progress: @escaping @Sendable (Int64) -> Void) async throws {
@@ -81,7 +91,8 @@ public struct AzureBlobProvider: StorageProvider {
                                   body: .file(path: file.readPath, offset: 0, length: file.size))
         request.setHeader("x-ms-version", Self.serviceVersion)
         request.setHeader("x-ms-blob-type", "BlockBlob")
-        request.setHeader("Content-Type", "application/octet-stream")
+        request.setHeader("Content-Type", contentType(of: file))
+        for (name, value) in blobSettings.headers { request.setHeader(name, value) }
         if context.checksum {
             let md5 = try await Digest.md5.hashOffPool(file: file.readPath, offset: 0, length: file.size).base64String
             request.setHeader("Content-MD5", md5)
@@ -151,6 +162,8 @@ public struct AzureBlobProvider: StorageProvider {
                                   body: .bytes(body))
         request.setHeader("x-ms-version", Self.serviceVersion)
         request.setHeader("Content-Type", "application/xml")
+        request.setHeader("x-ms-blob-content-type", contentType(of: file))
+        for (name, value) in blobSettings.headers { request.setHeader(name, value) }
         if let fileMD5 {
             request.setHeader("Content-MD5", Digest.md5.hash(body).base64String)
             request.setHeader("x-ms-blob-content-md5", fileMD5.base64String)

@@ -9,6 +9,8 @@ public struct GenericHTTPProvider: StorageProvider {
     let method: String
     let headers: [(name: String, value: String)]
     let contentDisposition: Bool
+    /// `https.content.type`: the type the backend chose; nil for the `contentType` config's.
+    let contentType: String?
     let maxBandwidth: Int64?
     /// Set when the upload goes as a resumable session in chunks of this size.
     let resumableChunkSize: Int64?
@@ -33,6 +35,10 @@ public struct GenericHTTPProvider: StorageProvider {
             }
         }
         contentDisposition = options["https.content.disposition"]?.lowercased() == "true"
+        contentType = options["https.content.type"].flatMap { $0.isEmpty ? nil : $0 }
+        if let contentType, let problem = HTTPHeaderField.problem(name: "Content-Type", value: contentType) {
+            throw InvalidStartOptions("option 'https.content.type': \(problem)")
+        }
         if let text = options["https.max.bandwidth"], !text.isEmpty {
             guard let limit = ByteRate.parse(text) else {
                 throw InvalidStartOptions("'https.max.bandwidth' must be a rate such as \"2MB\", not '\(text)'")
@@ -97,13 +103,15 @@ public struct GenericHTTPProvider: StorageProvider {
     /// Kanto's content type of generic uploads: a URL pre-signed for Kanto may sign it.
     static let defaultContentType = "application/x-binary"
 
-    /// The headers every request of this upload carries: ours first (Kanto's content type,
-    /// the optional disposition), then the backend's `https.header.*`, which may override
+    /// The headers every request of this upload carries: ours first (the content type:
+    /// `https.content.type`, else by `contentType`, Kanto's by default; the optional
+    /// disposition), then the backend's `https.header.*`, which may override
     /// anything, whatever its letter case.
     func requestHeaders(for file: UploadSource) -> [(name: String, value: String)] {
         let disposition = contentDisposition ? [("Content-Disposition", ContentDisposition.attachment(filename: file.baseName))] : []
         let overridden = Set(headers.map { $0.name.lowercased() })
-        let ours = [("Content-Type", Self.defaultContentType)] + disposition
+        let type = contentType ?? context.contentTypes.type(for: file.baseName, binary: Self.defaultContentType)
+        let ours = [("Content-Type", type)] + disposition
         return ours.filter { !overridden.contains($0.0.lowercased()) } + headers
     }
 

@@ -12,6 +12,8 @@ struct S3MultipartUploader: Sendable {
     let plan: S3PartPlan
     let checksum: Bool
     var partsInFlight = defaultPartsInFlight
+    /// Content type and object settings, sent with CreateMultipartUpload (S3 stores them then).
+    var objectHeaders: [(name: String, value: String)] = [("Content-Type", S3StorageProvider.binaryContentType)]
     /// Called after every change of the state (created, part stored); not after the end.
     var stateDidChange: @Sendable (S3MultipartState) -> Void = { _ in }
     /// True while the agent suspends (SIGTERM): a cancellation then keeps the multipart
@@ -98,7 +100,7 @@ struct S3MultipartUploader: Sendable {
     }
 
     private func create() async throws -> S3MultipartState {
-        var headers: [(name: String, value: String)] = [("Content-Type", "application/octet-stream")]
+        var headers = objectHeaders
         if checksum { headers.append(("x-amz-checksum-algorithm", "SHA256")) }
         let response = try await client.send("CreateMultipartUpload", method: "POST", key: key,
                                              query: [("uploads", nil)], headers: headers)

@@ -9,6 +9,8 @@ struct S3Options: Sendable {
     var objectKeyTemplate: String?
     /// An S3-compatible endpoint (`http(s)://host[:port][/prefix]`); nil for AWS itself.
     var endpoint: String?
+    /// Metadata, storage class, encryption and tags for the object.
+    var object: S3ObjectSettings
 
     init(_ options: [String: String]) throws(InvalidStartOptions) {
         region = try options.required("aws.region")
@@ -17,6 +19,7 @@ struct S3Options: Sendable {
             secretAccessKey: try options.required("aws.secret.access.key"),
             sessionToken: options["aws.session.token"].flatMap { $0.isEmpty ? nil : $0 })
         bucket = try options.required("aws.s3.bucket")
+        object = try S3ObjectSettings(options)
         objectKeyTemplate = options["aws.object.key"].flatMap { $0.isEmpty ? nil : $0 }
         if let objectKeyTemplate, let problem = Self.dotSegmentProblem(in: objectKeyTemplate) {
             throw InvalidStartOptions("'aws.object.key' \(problem)")

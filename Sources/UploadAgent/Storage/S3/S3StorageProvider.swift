@@ -80,6 +80,15 @@ public struct S3StorageProvider: StorageProvider {
         return await uploader.abortUntilGone(recorded.uploadId)
     }
 
+    /// S3's type for an object of unknown content.
+    static let binaryContentType = "application/octet-stream"
+
+    /// What the object is stored with: its content type and the backend's object settings.
+    func objectHeaders(for file: UploadSource) -> [(name: String, value: String)] {
+        [("Content-Type", context.contentTypes.type(for: file.baseName, binary: Self.binaryContentType))]
+            + options.object.headers
+    }
+
     /// Uploads `file`; `resuming` continues a multipart upload recorded earlier.
     public func upload(_ file: UploadSource, resuming: S3MultipartState?, resumption: UploadResumption = .none,
                        progress: @escaping @Sendable (Int64) -> Void) async throws {
@@ -97,6 +106,7 @@ public struct S3StorageProvider: StorageProvider {
             var uploader = S3MultipartUploader(client: client, bucket: options.bucket, key: key, file: file,
                                                plan: plan, checksum: context.checksum)
             uploader.partsInFlight = partsInFlight
+            uploader.objectHeaders = objectHeaders(for: file)
             let observer = multipartStateDidChange
             uploader.stateDidChange = { state in
                 observer(state)
@@ -110,7 +120,7 @@ public struct S3StorageProvider: StorageProvider {
 
     private func putObject(_ file: UploadSource, key: String,
                            progress: @escaping @Sendable (Int64) -> Void) async throws {
-        var headers: [(name: String, value: String)] = [("Content-Type", "application/octet-stream")]
+        var headers = objectHeaders(for: file)
         if context.checksum {
             headers.append(("Content-MD5", try await Digest.md5.hashOffPool(file: file.readPath, length: file.size).base64String))
             headers.append(("x-amz-checksum-sha256",
