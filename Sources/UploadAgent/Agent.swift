@@ -25,7 +25,17 @@ public final class Agent: Sendable {
         }
         for key in unknownConfigKeys { logger.warning("config key '\(key)' is not known and was ignored") }
 
-        let engine = CurlTransferEngine(settings: TransferSettings(config: config))
+        var settings = TransferSettings(config: config)
+        let budgetStore = config.dataBudget.map { _ in
+            DataBudgetStore(stateDir: config.stateDir) { logger.error("data budget: \($0)") }
+        }
+        if let budgetStore, let limit = config.dataBudget {
+            StatusFileWriter.makeDirectory(config.stateDir)
+            settings.link = LinkAllowance(timetable: config.bandwidth, budget: budgetStore.load(limit, now: systemWallClock()),
+                                          budgetChanged: { budgetStore.save($0) })
+        }
+        let link = settings.link
+        let engine = CurlTransferEngine(settings: settings)
         let statusWriter = StatusFileWriter(path: config.statusFile) { problem in
             logger.error("status file: \(problem)")
         }
@@ -51,7 +61,7 @@ public final class Agent: Sendable {
                  "lastError": connection.lastError.map { .string($0) } ?? .null,
                  "reconnects": .number(Double(connection.reconnects))]
             },
-            logger: logger)
+            logger: logger, link: link)
         let feature = AutoUploadableFeature(config: config, environment: environment, durable: true)
         await feature.restore()
         await feature.writeStatus()
@@ -90,6 +100,7 @@ public final class Agent: Sendable {
 
         connection.stop()
         engine.shutdown()
+        if let budgetStore, let budget = link?.budget { budgetStore.saveNow(budget) }
         watchdog?.cancel()
         statusWriter.flush()
         withExtendedLifetime(watcher) {}

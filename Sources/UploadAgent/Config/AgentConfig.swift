@@ -49,7 +49,12 @@ public struct AgentConfig: Sendable, Equatable {
     public var requestTimeout: Double = 3600
     public var connectTimeout: Double = 30
     public var stallTimeout: Double = 60
-    public var maxBandwidth: Int64 = 0
+    /// `maxBandwidth`: one rate, or a timetable of rates by local time of day.
+    public var bandwidth = BandwidthTimetable.unlimited
+    /// `dataBudget`: at most this many body bytes per period; nil is no budget.
+    public var dataBudget: DataBudget.Limit?
+    /// The fastest rate uploads are held to (bytes per second), 0 when some period is unlimited.
+    public var maxBandwidth: Int64 { bandwidth.highestLimit ?? 0 }
     public var proxy = ""
     public var uploadCert = ""
     public var uploadKey = ""

@@ -47,10 +47,18 @@ public struct ConfigKey: Sendable {
         ConfigKey(name: "maxBandwidth", isBoolean: false) { config, value throws(ConfigError) in
             let text: String
             if case .number = value { text = value.plainText } else { text = try string("maxBandwidth", value) }
-            guard let rate = ByteRate.parse(text) else {
-                throw ConfigError("maxBandwidth", "'\(text)' is not a rate such as \"2MB\" (per second) or 0")
+            switch BandwidthTimetable.parse(text) {
+            case .success(let timetable): config.bandwidth = timetable
+            case .failure(let problem): throw ConfigError("maxBandwidth", problem.description)
             }
-            config.maxBandwidth = rate
+        },
+        ConfigKey(name: "dataBudget", isBoolean: false) { config, value throws(ConfigError) in
+            let text = try string("dataBudget", value)
+            if text.isEmpty || text == "0" { config.dataBudget = nil; return }
+            guard let limit = DataBudget.parse(text) else {
+                throw ConfigError("dataBudget", "'\(text)' is not a budget such as \"500MB/24h\" (a size per duration)")
+            }
+            config.dataBudget = limit
         },
         text("proxy", \.proxy), text("uploadCert", \.uploadCert), text("uploadKey", \.uploadKey),
         integer("retryAttempts", \.retryAttempts),

@@ -45,6 +45,7 @@ extension AutoUploadableFeature {
                 registry.upload(id).map { $0.statusValue(files: statusFiles(of: $0)) }
             }),
             "recent": .array(recent.map(\.row)),
+            "link": linkStatus(),
         ]
     }
 

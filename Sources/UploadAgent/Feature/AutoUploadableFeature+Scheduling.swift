@@ -12,7 +12,7 @@ extension AutoUploadableFeature {
     /// for every upload that has none out or waiting, so requests one upload leaves
     /// unanswered never hold back another.
     func pump() {
-        while running.count < config.maxConcurrentUploads, let next = ready.popFirst() {
+        while linkHold == nil, running.count < config.maxConcurrentUploads, let next = ready.popFirst() {
             launch(next)
         }
         guard connected, identity != nil, accepting else { return }
@@ -275,6 +275,7 @@ extension AutoUploadableFeature {
 
     /// Returns whether another round is needed.
     func housekeep() -> Bool {
+        followLinkHold()
         expireRequests()
         compactJournalIfNeeded()
         credentials?.removeFileIfEmpty()

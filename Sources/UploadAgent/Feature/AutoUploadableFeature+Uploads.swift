@@ -71,13 +71,19 @@ extension AutoUploadableFeature {
             file.attempts = max(1, file.attempts)
             file.message = ""
         }
+        followLinkHold()
+        let held = heldState()
         let updated = registry.updateUpload(file.parentId) { upload in
-            upload.state = .uploading
+            if held.state == .paused || upload.state == .paused {
+                (upload.state, upload.message) = held
+            } else {
+                upload.state = .uploading
+            }
             for (key, value) in options where key.hasPrefix("info.") {
                 upload.info[String(key.dropFirst("info.".count))] = value
             }
         }
-        let changed = updated?.state != upload.state || updated?.info != upload.info
+        let changed = updated?.state != upload.state || updated?.info != upload.info || updated?.message != upload.message
         credentials?.set(options, for: fileId)
         journalFile(fileId)
         if changed { journalUpload(file.parentId) }

@@ -64,6 +64,8 @@ public actor AutoUploadableFeature {
     /// How many files may be requested ahead of the slots, from the measured latency.
     var requestWindow: RequestWindow
     var housekeeping: Task<Void, Never>?
+    /// Why the link carries nothing now (data budget spent, timetable paused), as last seen.
+    var linkHold: LinkAllowance.Hold?
     /// Files an earlier run had started: a refusal of their credentials asks for new ones.
     var resumedFromJournal: Set<String> = []
 

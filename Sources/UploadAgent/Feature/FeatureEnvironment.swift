@@ -12,13 +12,15 @@ public struct FeatureEnvironment: Sendable {
     public var clock: WallClock
     public var sleep: @Sendable (Double) async throws -> Void
     public var logger: Logger
+    /// The bandwidth timetable and data budget the transfer engine holds bodies to; nil: unlimited.
+    public var link: LinkAllowance?
 
     public init(publisher: any MessagePublisher, transport: any HTTPTransport,
                 statusSink: @escaping @Sendable (JSONValue) -> Void,
                 connectionStatus: @escaping @Sendable () -> JSONValue,
                 clock: @escaping WallClock = systemWallClock,
                 sleep: @escaping @Sendable (Double) async throws -> Void = { try await Task.sleep(for: .seconds($0)) },
-                logger: Logger) {
+                logger: Logger, link: LinkAllowance? = nil) {
         self.publisher = publisher
         self.transport = transport
         self.statusSink = statusSink
@@ -26,5 +28,6 @@ public struct FeatureEnvironment: Sendable {
         self.clock = clock
         self.sleep = sleep
         self.logger = logger
+        self.link = link
     }
 }

@@ -28,6 +28,7 @@ public enum StatusRenderer {
             }
             lines.append(text)
         }
+        if let link = document["link"], link.objectValue != nil { lines.append(describeLink(link)) }
         lines.append("")
         let running = document["uploads"]?.arrayValue ?? []
         let recent = document["recent"]?.arrayValue ?? []
@@ -71,6 +72,25 @@ public enum StatusRenderer {
             }
         }
         return lines
+    }
+
+    /// "Link:    1.9 MiB/s now, next change 2026-…Z; data budget 3.8 MiB of 4 MiB per 20s spent, period ends …"
+    static func describeLink(_ link: JSONValue) -> String {
+        var text = "Link:    "
+        switch link["rateInForce"] {
+        case .number(let rate)?: text += "\(bytes(rate))/s now"
+        case .string(let word)?: text += word + " now"
+        default: text += "? now"
+        }
+        if let next = link["nextChangeAt"]?.stringValue { text += ", next change \(next)" }
+        if let budget = link["dataBudget"] {
+            text += "; data budget \(bytes(budget["spent"]?.numberValue ?? 0)) of \(bytes(budget["limit"]?.numberValue ?? 0))"
+            text += " per \(budget["period"]?.stringValue ?? "?") spent, period ends \(budget["periodEnd"]?.stringValue ?? "?")"
+        }
+        if let reason = link["holdReason"]?.stringValue {
+            text += "; PAUSED: \(reason)" + (link["heldUntil"]?.stringValue.map { " until \($0)" } ?? "")
+        }
+        return text
     }
 
     static func bar(_ percent: Int, width: Int = 20) -> String {

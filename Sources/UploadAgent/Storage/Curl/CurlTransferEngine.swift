@@ -17,7 +17,7 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
     private var thread: DedicatedThread?
     /// Owned by the engine thread: transfers inside the multi handle, by easy handle.
     private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
-    /// The shared rate cap (`maxBandwidth`), engine thread only.
+    /// The shared rate cap and data budget (`maxBandwidth`, `dataBudget`), engine thread only.
     private let budget: BandwidthBudget?
     /// Watchdog heartbeats waiting for the engine thread's next turn of its loop.
     private let heartbeats = Mutex<[CheckedContinuation<Void, Never>]>([])
@@ -25,7 +25,7 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
     public init(settings: TransferSettings = TransferSettings()) {
         curl_global_init(Int(CURL_GLOBAL_DEFAULT))
         self.settings = settings
-        budget = settings.maxBandwidth > 0 ? BandwidthBudget(bytesPerSecond: settings.maxBandwidth) : nil
+        budget = settings.link.flatMap { $0.isUnlimited ? nil : BandwidthBudget(link: $0) }
         multi = curl_multi_init()
         // No per-host limit: parts are already bounded by maxConcurrentUploads × parts in
         // flight, and a transfer queued inside libcurl would look stalled to our detector.

@@ -13,8 +13,8 @@ public struct TransferSettings: Sendable {
     public var clientKey: String?
     /// An explicit proxy (`proxy`); otherwise libcurl honours https_proxy / no_proxy.
     public var proxy: String?
-    /// Bytes per second shared by all uploads (`maxBandwidth`); 0 means unlimited.
-    public var maxBandwidth: Int64 = 0
+    /// The limits shared by all uploads (`maxBandwidth`, `dataBudget`); nil is unlimited.
+    public var link: LinkAllowance?
     /// The system CA directory, searched besides `extraCAFile`.
     public var systemCAPath: String = "/etc/ssl/certs"
 
@@ -28,6 +28,7 @@ public struct TransferSettings: Sendable {
         clientCertificate = config.uploadCert.isEmpty ? nil : config.uploadCert
         clientKey = config.uploadKey.isEmpty ? nil : config.uploadKey
         proxy = config.proxy.isEmpty ? nil : config.proxy
-        maxBandwidth = config.maxBandwidth
+        // The daemon replaces this with one that also keeps the data budget.
+        link = config.bandwidth == .unlimited ? nil : LinkAllowance(timetable: config.bandwidth, budget: nil)
     }
 }
