@@ -10,10 +10,14 @@ import Glibc
 public final class Agent: Sendable {
     let config: AgentConfig
     let unknownConfigKeys: [String]
+    /// Which config file the agent runs on ("config file …"): the first line of its log,
+    /// so an operator who replaced Kanto sees that its file was picked up.
+    let configSource: String?
 
-    public init(config: AgentConfig, unknownConfigKeys: [String]) {
+    public init(config: AgentConfig, unknownConfigKeys: [String], configSource: String? = nil) {
         self.config = config
         self.unknownConfigKeys = unknownConfigKeys
+        self.configSource = configSource
     }
 
     /// Runs until SIGTERM/SIGINT; returns the exit code.
@@ -23,6 +27,7 @@ public final class Agent: Sendable {
         let logger = Logger(label: "file-upload-agent") { _ in
             AgentLogHandler(level: AgentLogHandler.level(config.logLevel), sink: sink)
         }
+        if let configSource { logger.info("\(configSource)") }
         for key in unknownConfigKeys { logger.warning("config key '\(key)' is not known and was ignored") }
 
         var settings = TransferSettings(config: config)
@@ -53,7 +58,7 @@ public final class Agent: Sendable {
             return 2
         }
         let broker = config.broker
-        let environment = FeatureEnvironment(
+        var environment = FeatureEnvironment(
             publisher: connection, transport: engine,
             statusSink: { statusWriter.submit($0) },
             connectionStatus: {
@@ -62,6 +67,7 @@ public final class Agent: Sendable {
                  "reconnects": .number(Double(connection.reconnects))]
             },
             logger: logger, link: link)
+        environment.syncLog = { sink.sync() }
         let feature = AutoUploadableFeature(config: config, environment: environment, durable: true)
         await feature.restore()
         await feature.writeStatus()

@@ -1,4 +1,3 @@
-import Logging
 import UploadAgent
 import CMalloc
 #if canImport(Glibc)
@@ -36,21 +35,11 @@ enum DaemonCommand {
             StandardError.write("file-upload-agent: \(error)\n")
             return 2
         }
-        announce(loaded)
         // A fixed mmap threshold: glibc otherwise raises it after a large block is freed, and
         // every later 10 MiB payload would stay in the heap after it was handled. With it,
         // buffers above 256 KiB go back to the kernel the moment they are freed.
         mallopt(M_MMAP_THRESHOLD, 256 * 1024)
-        return await Agent(config: loaded.config, unknownConfigKeys: loaded.unknownKeys).run()
-    }
-
-    /// Says which config file the agent runs on, in the agent's log format on stderr
-    /// (journald), so an operator who replaced Kanto sees that its file was picked up.
-    static func announce(_ loaded: ConfigLoader.Result) {
-        let sink = LogSink(path: nil, maxMegabytes: 1, keep: 1)
-        let logger = Logger(label: "file-upload-agent") { _ in
-            AgentLogHandler(level: AgentLogHandler.level(loaded.config.logLevel), sink: sink)
-        }
-        logger.info("\(loaded.configSource)")
+        return await Agent(config: loaded.config, unknownConfigKeys: loaded.unknownKeys,
+                           configSource: loaded.configSource).run()
     }
 }

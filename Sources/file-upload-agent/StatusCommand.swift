@@ -14,20 +14,12 @@ struct StatusCommand: AsyncParsableCommand {
     @Option(name: .customLong("status-file"), help: "Read this status file instead.") var statusFile: String?
 
     func run() async throws {
-        var path = statusFile
-        if path == nil {
-            var arguments: [String] = []
-            if let config { arguments += ["--config", config] }
-            do {
-                path = try ConfigLoader.load(arguments: arguments, defaultConfigFiles: ConfigLoader.standardConfigFiles)
-                    .config.statusFile
-            } catch {
-                StandardError.write("file-upload-agent: \(error)\n")
-                throw ExitCode(2)
-            }
-        }
-        guard let path, let bytes = StatusFileReader.read(path) else {
-            StandardError.write("file-upload-agent: no status file at \(path ?? "?") (is the agent running?)\n")
+        let path = try statusFile ?? configuredStatusFile()
+        let bytes: [UInt8]
+        switch StatusFileReader.read(path) {
+        case .success(let read): bytes = read
+        case .failure(let failure):
+            StandardError.write("file-upload-agent: \(failure)\n")
             throw ExitCode(1)
         }
         if json {
@@ -37,6 +29,27 @@ struct StatusCommand: AsyncParsableCommand {
         } else {
             StandardError.write("file-upload-agent: \(path) is not valid JSON\n")
             throw ExitCode(1)
+        }
+    }
+
+    /// The config's `statusFile`. An operator who may not read the config (it may hold the
+    /// broker's password, so it is root's) still finds the status at its default place.
+    func configuredStatusFile() throws -> String {
+        var arguments: [String] = []
+        if let config { arguments += ["--config", config] }
+        let candidates = config.map { [$0] } ?? ConfigLoader.standardConfigFiles
+        if let refused = candidates.first(where: { access($0, F_OK) == 0 && access($0, R_OK) != 0 }) {
+            let fallback = AgentConfig().statusFile
+            if access(fallback, F_OK) == 0 || errno == EACCES { return fallback }
+            StandardError.write("file-upload-agent: cannot read \(refused): permission denied (run as root, or pass --status-file)\n")
+            throw ExitCode(2)
+        }
+        do {
+            return try ConfigLoader.load(arguments: arguments, defaultConfigFiles: ConfigLoader.standardConfigFiles)
+                .config.statusFile
+        } catch {
+            StandardError.write("file-upload-agent: \(error)\n")
+            throw ExitCode(2)
         }
     }
 }

@@ -20,7 +20,7 @@ import Glibc
         defer { _ = system("rm -rf '\(directory)'") }
         let path = "\(directory)/agent.log"
         let sink = LogSink(path: path, maxMegabytes: 1, keep: 2, maxBytes: 100)
-        for index in 0..<12 { sink.write(priority: 6, line: "line \(index) " + String(repeating: "x", count: 30)) }
+        for index in 0..<12 { sink.write(priority: 6, stamp: "line", message: "\(index) " + String(repeating: "x", count: 30)) }
         #expect(read(path)?.contains("line 11") == true)
         #expect(read("\(path).1") != nil)
         #expect(read("\(path).2") != nil)

@@ -22,6 +22,7 @@ extension AutoUploadableFeature {
         }
         var resumed = 0
         var renewing = 0
+        var recovery = RecoveryLog(limit: Self.recoveryLinesShown)
         for var upload in state.uploads {
             var files = upload.fileIds.compactMap { state.files[$0] }
             for index in files.indices where files[index].deletePending {
@@ -47,11 +48,13 @@ extension AutoUploadableFeature {
                         files[index].state = .uploading
                         ready.push(ReadyUpload(fileId: id, provider: provider))
                         resumed += 1
+                        recovery.note(files[index], renewing: false)
                     } else {
                         files[index].state = .pending
                         credentials.remove(id)
                         renewals.push(id)
                         renewing += 1
+                        recovery.note(files[index], renewing: true)
                     }
                 default:
                     break
@@ -72,10 +75,17 @@ extension AutoUploadableFeature {
             logger.notice("state folder: removed the stored start options of \(orphaned.count) file(s) no unfinished upload needs")
         }
         journal.compact(journalSnapshot())
+        for line in recovery.lines { logger.notice("\(line)") }
         if !state.uploads.isEmpty {
             logger.notice("journal: \(registry.live.count) unfinished upload(s); \(resumed) file(s) resume with their credentials, \(renewing) ask the backend for new ones")
         }
+        // An operator's evidence after a power cut: on disk before any upload starts, not
+        // at journald's next sync minutes later.
+        environment.syncLog()
     }
+
+    /// Files named one by one at start-up; the rest are counted in one line.
+    static var recoveryLinesShown: Int { 20 }
 
     /// Marks the upload's status as owed to the backend (sent once connected).
     private func owe(_ upload: UploadRecord) {

@@ -130,7 +130,7 @@ extension AutoUploadableFeature {
         if let resuming {
             logger.info("upload \(fileId) of \(file.path) resumes: the server holds \(resuming.confirmedBytes) of \(started.size) bytes")
         } else if resumedFromJournal.contains(fileId) {
-            logger.notice("upload \(fileId) of \(file.path) starts again from byte 0: the server confirmed none of it before the agent stopped (a single PUT cannot resume); the progress told to the backend holds until this run passes it")
+            logger.info("upload \(fileId) of \(file.path) starts again from byte 0: the server confirmed none of it before the agent stopped (a single PUT cannot resume); the progress told to the backend holds until this run passes it")
         }
 
         let source = UploadSource(path: started.path, size: started.size, readPath: opened.readPath)

@@ -14,6 +14,8 @@ public struct FeatureEnvironment: Sendable {
     public var logger: Logger
     /// The bandwidth timetable and data budget the transfer engine holds bodies to; nil: unlimited.
     public var link: LinkAllowance?
+    /// Forces the log file to disk (after the start-up recovery lines).
+    public var syncLog: @Sendable () -> Void = {}
 
     public init(publisher: any MessagePublisher, transport: any HTTPTransport,
                 statusSink: @escaping @Sendable (JSONValue) -> Void,

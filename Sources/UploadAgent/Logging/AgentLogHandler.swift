@@ -29,8 +29,8 @@ public struct AgentLogHandler: LogHandler {
         if !merged.isEmpty {
             text += " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         }
-        let line = "\(RFC3339.format(clock())) \(Self.name(event.level)) \(SecretRedactor.redact(BoundedText.cut(text, to: Self.maxMessageLength)))"
-        sink.write(priority: Self.priority(event.level), line: line)
+        sink.write(priority: Self.priority(event.level), stamp: "\(RFC3339.format(clock())) \(Self.name(event.level))",
+                   message: SecretRedactor.redact(BoundedText.cut(text, to: Self.maxMessageLength)))
     }
 
     static func priority(_ level: Logger.Level) -> Int {

@@ -5,19 +5,23 @@ import Glibc
 
 /// Where log lines go: stderr with journald's `<N>` priority prefixes (systemd reads
 /// them), and optionally `logFile`, rotated by size, keeping `logFileCount` old files and
-/// none older than `logFileMaxAge` days.
+/// none older than `logFileMaxAge` days. When stderr is journald's stream, its lines leave
+/// out the time and level journald records itself.
 public final class LogSink: Sendable {
     private let path: String?
     private let maxBytes: Int64
     private let keep: Int
     private let maxAgeSeconds: Double
     private let file = Mutex<(fd: Int32, size: Int64)>((-1, 0))
+    /// stderr is connected to journald (`JOURNAL_STREAM` names its device and inode).
+    let stderrIsJournal: Bool
 
     public init(path: String?, maxMegabytes: Int, keep: Int, maxAgeDays: Int = 0, maxBytes: Int64? = nil) {
         self.path = path.flatMap { $0.isEmpty ? nil : $0 }
         self.maxBytes = maxBytes ?? Int64(max(1, maxMegabytes)) * 1_048_576
         self.keep = max(1, keep)
         maxAgeSeconds = Double(max(0, maxAgeDays)) * 86_400
+        stderrIsJournal = Self.isJournalStream(getenv("JOURNAL_STREAM").map { String(cString: $0) }, fd: 2)
         if let path = self.path {
             StatusFileWriter.makeParentDirectory(of: path)
             file.withLock { $0 = Self.open(path) }
@@ -31,8 +35,20 @@ public final class LogSink: Sendable {
         return (fd, size)
     }
 
-    public func write(priority: Int, line: String) {
-        StandardError.write("<\(priority)>\(line)")
+    /// Whether `fd` is the stream `JOURNAL_STREAM` ("<device>:<inode>") names, as systemd
+    /// documents the check: a child that inherited the variable but not the stream is not.
+    static func isJournalStream(_ variable: String?, fd: Int32) -> Bool {
+        guard let variable, case let parts = variable.split(separator: ":"), parts.count == 2,
+              let device = UInt64(parts[0]), let inode = UInt64(parts[1]) else { return false }
+        var info = stat()
+        return fstat(fd, &info) == 0 && UInt64(info.st_dev) == device && UInt64(info.st_ino) == inode
+    }
+
+    /// Writes `message` with its `stamp` (time and level) to the log file and to stderr,
+    /// where journald is given the message alone.
+    public func write(priority: Int, stamp: String, message: String) {
+        let line = stamp + " " + message
+        StandardError.write("<\(priority)>\(stderrIsJournal ? message : line)")
         guard let path else { return }
         let bytes = Array((line + "\n").utf8)
         file.withLock { state in
@@ -50,6 +66,11 @@ public final class LogSink: Sendable {
             _ = bytes.withUnsafeBytes { Glibc.write(state.fd, $0.baseAddress, $0.count) }
             state.size += Int64(bytes.count)
         }
+    }
+
+    /// Forces what was written to `logFile` to disk.
+    public func sync() {
+        file.withLock { state in if state.fd >= 0 { fsync(state.fd) } }
     }
 
     /// Deletes rotated files last written more than `logFileMaxAge` days ago (0: keep all).

@@ -76,6 +76,9 @@ public final class StatusFileWriter: Sendable {
             }
             written += result
         }
+        // Readable by whoever may enter the folder, whatever the umask (the unit's is 0077):
+        // the folder's group (the unit's Group=adm) is how operators read it.
+        fchmod(fd, 0o644)
         fsync(fd)
         close(fd)
         guard rename(temporary, path) == 0 else {
