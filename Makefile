@@ -12,6 +12,8 @@
 #                 build/release/, its debug info split off into file-upload-agent.debug
 #   make deb      Debian package (+ -dbgsym) of that binary in build/deb/
 #   make test-deb-root  install the .deb into a fresh debootstrap'd Debian (slow, needs the mirror)
+#   make test-gateway   the .deb on a Debian gateway booted in qemu under its own systemd: boot,
+#                 upload, status, journal, stop/start, watchdog, a power cut (POWER_CUTS=N for more)
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -36,7 +38,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?=
 
 .PHONY: all deps test-deps build release test unit-test integration-test fuzz fuzz-smoke run install uninstall bench clean \
-	deb demo test-deb-root
+	deb demo test-deb-root test-gateway
 
 # $(call apt_ensure,packages): installs the Debian packages that are missing.
 define apt_ensure
@@ -88,6 +90,13 @@ deb: release
 test-deb-root: test-deps deb
 	$(call apt_ensure,debootstrap)
 	FUA_TEST_DEB_ROOT=1 $(PY) -m pytest Tests/integration/test_package.py -q -k debootstrap $(PYTEST_ARGS)
+
+GATEWAY_PACKAGES := qemu-system-x86 debootstrap openssh-client e2fsprogs iproute2
+## The gateway test (Tests/gateway): its own network and PID namespaces, so nothing it starts
+## (qemu, broker, sink) outlives it; the Debian root is cached in build/gateway/.
+test-gateway: test-deps deb
+	$(call apt_ensure,$(GATEWAY_PACKAGES))
+	unshare --net --pid --fork --kill-child sh -c 'ip link set lo up && exec $(PY) -m pytest Tests/gateway -q $(PYTEST_ARGS)'
 
 unit-test: deps
 	$(SWIFT) build --build-tests
