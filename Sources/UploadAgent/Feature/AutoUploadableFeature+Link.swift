@@ -13,9 +13,9 @@ extension AutoUploadableFeature {
             logger.notice("uploads go on: the link may carry them again")
         }
         linkHold = hold
+        let wanted = heldState()
         for id in registry.live {
             guard let upload = registry.upload(id), upload.state == .uploading || upload.state == .paused else { continue }
-            let wanted = heldState()
             guard wanted.state != upload.state || wanted.message != upload.message else { continue }
             registry.updateUpload(id) { $0.state = wanted.state; $0.message = wanted.message }
             journalUpload(id)

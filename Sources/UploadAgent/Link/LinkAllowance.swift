@@ -54,6 +54,13 @@ public final class LinkAllowance: Sendable {
         return state.withLock { $0.budget?.remaining(at: now) ?? .max }
     }
 
+    /// The rate in force and what the budget still allows, from one reading of the clock
+    /// under one lock: the transfer engine asks for both on every body read.
+    public func limits() -> (rate: BandwidthTimetable.Rate, budgetRemaining: Int64) {
+        let now = clock()
+        return state.withLock { state in (currentRate(&state, now: now), state.budget?.remaining(at: now) ?? .max) }
+    }
+
     /// Counts `bytes` of body sent against the budget.
     public func spend(_ bytes: Int) {
         guard bytes > 0 else { return }

@@ -6,6 +6,8 @@
 final class BandwidthBudget {
     let link: LinkAllowance
     private var rate: BandwidthTimetable.Rate
+    /// What the data budget allows, as of the last refill.
+    private var budgetRemaining: Int64 = .max
     private var tokens: Double
     private var lastRefill: Double
     private(set) var paused: [CurlTransfer] = []
@@ -33,7 +35,7 @@ final class BandwidthBudget {
         case .paused: return 0
         case .limited: byRate = max(0, min(wanted, Int(tokens)))
         }
-        return Int(min(Int64(byRate), link.budgetRemaining()))
+        return Int(min(Int64(byRate), budgetRemaining))
     }
 
     func spend(_ bytes: Int) {
@@ -57,13 +59,13 @@ final class BandwidthBudget {
         case .unlimited: break
         case .limited: if tokens < 1 { return false }
         }
-        return link.budgetRemaining() > 0
+        return budgetRemaining > 0
     }
 
     /// How long until a paused transfer can go on (at least 1 ms, at most 250 ms).
     func millisecondsUntilTokens(now: Double = monotonicSeconds()) -> Int32 {
         refill(now)
-        guard case .limited(let bytesPerSecond) = rate, link.budgetRemaining() > 0 else { return 250 }
+        guard case .limited(let bytesPerSecond) = rate, budgetRemaining > 0 else { return 250 }
         let deficit = max(0, 1 - tokens)
         return Int32(min(250, max(1, (deficit / Double(bytesPerSecond) * 1000).rounded(.up))))
     }
@@ -71,7 +73,8 @@ final class BandwidthBudget {
     func forget(_ transfer: CurlTransfer) { paused.removeAll { $0 === transfer } }
 
     private func refill(_ now: Double) {
-        let current = link.rate()
+        let (current, remaining) = link.limits()
+        budgetRemaining = remaining
         if current != rate {
             rate = current
             tokens = min(tokens, burst)
