@@ -1,6 +1,7 @@
 # file-upload-agent: build, test, run, install.
 #   make run      set up a fresh Debian, start a local broker, run the agent on config/local.json
-#   make test     install what the tests need, run unit and integration tests and the fuzz smoke
+#   make test     install what the tests need, run unit and integration tests, the fuzz smoke
+#                 and the gateway test (test-gateway below)
 #   make bench    upload benchmarks against curl: one large file, many small files
 #                 (not part of the tests; BENCH_SIZES=, BENCH_FILES= pick the cases)
 #   make fuzz     coverage-guided fuzzing of the input parsers, FUZZ_SECONDS per target
@@ -105,7 +106,7 @@ unit-test: deps
 integration-test: test-deps build
 	$(PY) -m pytest Tests/integration -q $(PYTEST_ARGS)
 
-test: unit-test integration-test fuzz-smoke
+test: unit-test integration-test fuzz-smoke test-gateway
 
 ## libFuzzer with AddressSanitizer on the parsers of outside input (scripts/fuzz); slow, not in `make test`.
 fuzz: deps

@@ -59,7 +59,12 @@ def test_an_upload_through_the_unit_arrives_intact_and_is_deleted(gateway, cloud
                interval=1, message="delete removed the file")
 
 
-def test_the_journal_holds_only_the_agents_own_lines(gateway):
+def test_the_journal_holds_only_the_agents_own_lines(gateway, cloud, sink):
+    # Uploads are when the runtime's workers ask for thread priorities: a large one first.
+    digest = guest_file(gateway, "large.bin", 100 * MIB)
+    upload(cloud, sink, "gw-large", "large.bin")
+    assert cloud.wait_last_upload("gw-large", timeout=300)["state"] == "SUCCESS"
+    assert wait_until(lambda: arrived(sink, "large.bin"), 10, message="the body").sha256 == digest
     lines = gateway.ssh("journalctl -u file-upload-agent -o cat --no-pager _COMM=file-upload-age").stdout.splitlines()
     assert any(line.startswith("connected to MQTT broker") for line in lines), lines[-20:]
     assert not [line for line in lines if "thread priority" in line], lines
