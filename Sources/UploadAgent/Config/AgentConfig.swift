@@ -59,6 +59,13 @@ public struct AgentConfig: Sendable, Equatable {
     public var uploadCert = ""
     public var uploadKey = ""
     public var retryAttempts = 8
+    /// Defaults of the selection options (`upload.from`, …) by option name, for triggers
+    /// that do not name them: set by `uploadFrom`, `uploadTo`, `maxFileSize`, `maxTotalSize`,
+    /// `maxFiles`, `uploadOrder` and `uploadPriority`.
+    public var selectionDefaults: [String: String] = [:]
+    /// The priority of periodic (activation) uploads: below a trigger's default 0, so a
+    /// backend's own request goes first.
+    public var periodicPriority = -1
 
     public init() {}
 

@@ -62,6 +62,11 @@ public struct ConfigKey: Sendable {
         },
         text("proxy", \.proxy), text("uploadCert", \.uploadCert), text("uploadKey", \.uploadKey),
         integer("retryAttempts", \.retryAttempts),
+        selectionDefault("uploadFrom", option: "upload.from"), selectionDefault("uploadTo", option: "upload.to"),
+        selectionDefault("maxFileSize", option: "upload.maxFileSize"),
+        selectionDefault("maxTotalSize", option: "upload.maxTotalSize"),
+        selectionDefault("maxFiles", option: "upload.maxFiles"), selectionDefault("uploadOrder", option: "upload.order"),
+        selectionDefault("uploadPriority", option: "upload.priority"), integer("periodicPriority", \.periodicPriority),
     ]
 
     public static func named(_ name: String) -> ConfigKey? {
@@ -78,6 +83,22 @@ public struct ConfigKey: Sendable {
     static func text(_ name: String, _ path: WritableKeyPath<AgentConfig, String> & Sendable) -> ConfigKey {
         ConfigKey(name: name, isBoolean: false) { config, value throws(ConfigError) in
             config[keyPath: path] = try string(name, value)
+        }
+    }
+
+    /// The config's default for one selection option, checked as the option would be (a
+    /// relative time such as `2h` is kept as written and read at each trigger).
+    static func selectionDefault(_ name: String, option: String) -> ConfigKey {
+        ConfigKey(name: name, isBoolean: false) { config, value throws(ConfigError) in
+            let text: String
+            if case .number = value { text = value.plainText } else { text = try string(name, value) }
+            do throws(OperationError) {
+                _ = try SelectionOptions.parse([option: text], now: 0)
+            } catch {
+                let prefix = "'\(option)' "
+                throw ConfigError(name, error.message.hasPrefix(prefix) ? String(error.message.dropFirst(prefix.count)) : error.message)
+            }
+            config.selectionDefaults[option] = text
         }
     }
 

@@ -86,7 +86,7 @@ extension AutoUploadableFeature {
             return
         }
         do throws(OperationError) {
-            try trigger(correlationId: nil, options: [:])
+            try trigger(correlationId: nil, options: ["upload.priority": String(config.periodicPriority)])
         } catch {
             logger.warning("periodic upload not started: \(error.message)")
         }

@@ -46,7 +46,7 @@ extension AutoUploadableFeature {
                     if let options = credentials.options[id], StartOptionsExpiry.isValid(options, now: environment.clock()),
                        let provider = try? makeProvider(for: id, options: options) {
                         files[index].state = .uploading
-                        ready.push(ReadyUpload(fileId: id, provider: provider))
+                        ready.push(ReadyUpload(fileId: id, provider: provider), priority: upload.rank)
                         resumed += 1
                         recovery.note(files[index], renewing: false)
                     } else {
@@ -62,7 +62,7 @@ extension AutoUploadableFeature {
             }
             if upload.state == .paused || files.contains(where: { $0.state == .uploading }) { upload.state = .uploading }
             registry.insert(upload, files: files)
-            requestQueue.append(upload.correlationId)
+            enqueueRequests(of: upload)
             owe(upload)
             finishIfDone(upload.correlationId)
         }

@@ -12,12 +12,15 @@ extension AutoUploadableFeature {
            registry.live.contains(where: { registry.upload($0)?.state == .uploading }) {
             throw .failed("another upload is running and 'singleUpload' is on (send options.force \"true\" to override)")
         }
-        let selection = try selector.select(requestedGlob: options["upload.files"])
+        let chosen = try SelectionOptions.parse(options, defaults: config.selectionDefaults, now: environment.clock())
+        let matched = try selector.select(requestedGlob: options["upload.files"])
+        let selection = try chosen.filter.apply(to: matched, pattern: options["upload.files"] ?? config.files)
         let id = correlationId ?? nextGeneratedId()
         guard registry.upload(id) == nil else { throw .badRequest("an upload with correlation ID '\(id)' is already running") }
 
         var upload = UploadRecord(correlationId: id, startTime: environment.clock(), fileCount: selection.files.count)
         upload.refused = selection.refused.prefix(UploadRecord.maxRefusedShown).map { RefusedFile(path: $0.path, reason: $0.reason) }
+        if chosen.priority != 0 { upload.priority = chosen.priority }
         for (key, value) in options where key.hasPrefix("options.") {
             upload.requestOptions[String(key.dropFirst("options.".count))] = value
         }
@@ -31,10 +34,17 @@ extension AutoUploadableFeature {
         registry.insert(upload, files: files)
         journal?.record(.upload(upload))
         journal?.record(contentsOf: files.lazy.map(JournalEntry.file))
-        requestQueue.append(id)
-        let leftOut = selection.refused.isEmpty ? "" : ", \(selection.refused.count) left out (links outside the scope)"
+        enqueueRequests(of: upload)
+        let leftOut = selection.refused.isEmpty ? "" : ", \(selection.refused.count) left out (see the status file)"
         logger.info("upload \(id) triggered: \(files.count) file(s)\(leftOut)")
         statusChanged(id)
+    }
+
+    /// Puts the upload's files in line for their requests: after those of equal or higher
+    /// priority, before lower ones.
+    func enqueueRequests(of upload: UploadRecord) {
+        let position = requestQueue.firstIndex { (registry.upload($0)?.rank ?? 0) < upload.rank } ?? requestQueue.endIndex
+        requestQueue.insert(upload.correlationId, at: position)
     }
 
     func nextGeneratedId() -> String {
@@ -87,7 +97,7 @@ extension AutoUploadableFeature {
         credentials?.set(options, for: fileId)
         journalFile(fileId)
         if changed { journalUpload(file.parentId) }
-        ready.push(ReadyUpload(fileId: fileId, provider: provider))
+        ready.push(ReadyUpload(fileId: fileId, provider: provider), priority: upload.rank)
         logger.debug("upload \(fileId) of \(file.path) started with provider \(type(of: provider).name)")
         // The parent's status changes with its first start (or new info), not every one.
         statusChanged(file.parentId, onlyProgress: !changed)

@@ -57,7 +57,7 @@ public actor AutoUploadableFeature {
     /// Files whose request awaits its `start`.
     var outstanding: Set<String> = []
     /// Started files waiting for a free upload slot.
-    var ready = FIFOQueue<ReadyUpload>()
+    var ready = PriorityQueue<ReadyUpload>()
     var running: [String: Task<Void, Never>] = [:]
     /// When each running file's transfer began, for the window's measure of file time.
     var launchedAt: [String: Double] = [:]

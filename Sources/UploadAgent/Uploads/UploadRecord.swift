@@ -15,6 +15,9 @@ public struct UploadRecord: Codable, Sendable, Equatable {
     /// Matches left out because a link leads outside the scope (the first few).
     public var refused: [RefusedFile] = []
     static let maxRefusedShown = 20
+    /// `upload.priority`: higher goes first. Nil reads as 0 (as in journals written
+    /// before priorities).
+    public var priority: Int?
     /// The highest progress the backend was told: what it is told never goes below it,
     /// not even when a restart begins a file again lower (nil: nothing told yet).
     var toldProgress: Int?
@@ -27,7 +30,8 @@ public struct UploadRecord: Codable, Sendable, Equatable {
     var nextToRequest = 1
 
     enum CodingKeys: String, CodingKey {
-        case correlationId, state, startTime, endTime, statusCode, message, info, fileCount, requestOptions, refused, toldProgress
+        case correlationId, state, startTime, endTime, statusCode, message, info, fileCount, requestOptions, refused, toldProgress,
+             priority
     }
 
     public init(correlationId: String, startTime: Double, fileCount: Int) {
@@ -35,6 +39,8 @@ public struct UploadRecord: Codable, Sendable, Equatable {
         self.startTime = startTime
         self.fileCount = fileCount
     }
+
+    var rank: Int { priority ?? 0 }
 
     func fileId(_ number: Int) -> String { "\(correlationId)#\(number)" }
 
