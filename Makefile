@@ -97,6 +97,7 @@ GATEWAY_PACKAGES := qemu-system-x86 debootstrap openssh-client e2fsprogs iproute
 ## (qemu, broker, sink) outlives it; the Debian root is cached in build/gateway/.
 test-gateway: test-deps deb
 	$(call apt_ensure,$(GATEWAY_PACKAGES))
+	$(PY) Tests/gateway/gateway_vm.py
 	unshare --net --pid --fork --kill-child sh -c 'ip link set lo up && exec $(PY) -m pytest Tests/gateway -q $(PYTEST_ARGS)'
 
 unit-test: deps

@@ -180,3 +180,9 @@ class GatewayVM:
             self.process.kill()
             self.process.wait(30)
         self.process = None
+
+
+if __name__ == "__main__":
+    # `make test-gateway` makes the cached root first, with the machine's network: the test
+    # itself runs in a network namespace with nothing but loopback.
+    print(base_root())
