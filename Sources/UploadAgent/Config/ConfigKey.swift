@@ -45,8 +45,7 @@ public struct ConfigKey: Sendable {
         optionalInteger("requestWindow", \.requestWindow), duration("requestTimeout", \.requestTimeout),
         duration("connectTimeout", \.connectTimeout), duration("stallTimeout", \.stallTimeout),
         ConfigKey(name: "maxBandwidth", isBoolean: false) { config, value throws(ConfigError) in
-            let text: String
-            if case .number = value { text = value.plainText } else { text = try string("maxBandwidth", value) }
+            let text = try sizeText("maxBandwidth", value)
             switch BandwidthTimetable.parse(text) {
             case .success(let timetable): config.bandwidth = timetable
             case .failure(let problem): throw ConfigError("maxBandwidth", problem.description)
@@ -80,6 +79,12 @@ public struct ConfigKey: Sendable {
         return text
     }
 
+    /// A value people write either way: `"2MB"` or `2000000`.
+    static func sizeText(_ name: String, _ value: JSONValue) throws(ConfigError) -> String {
+        if case .number = value { return value.plainText }
+        return try string(name, value)
+    }
+
     static func text(_ name: String, _ path: WritableKeyPath<AgentConfig, String> & Sendable) -> ConfigKey {
         ConfigKey(name: name, isBoolean: false) { config, value throws(ConfigError) in
             config[keyPath: path] = try string(name, value)
@@ -90,8 +95,7 @@ public struct ConfigKey: Sendable {
     /// relative time such as `2h` is kept as written and read at each trigger).
     static func selectionDefault(_ name: String, option: String) -> ConfigKey {
         ConfigKey(name: name, isBoolean: false) { config, value throws(ConfigError) in
-            let text: String
-            if case .number = value { text = value.plainText } else { text = try string(name, value) }
+            let text = try sizeText(name, value)
             do throws(OperationError) {
                 _ = try SelectionOptions.parse([option: text], now: 0)
             } catch {

@@ -63,7 +63,8 @@ public struct SelectionFilter: Sendable, Equatable {
             throw .failed("no files to upload: all \(kept) file(s) selected are larger than upload.maxFileSize (\(maxFileSize) bytes)")
         }
         if maxFiles == 0 { throw .failed("no files to upload: upload.maxFiles is 0") }
-        throw .failed("no files to upload: each of the \(kept) file(s) selected alone exceeds upload.maxTotalSize (\(maxTotalSize ?? 0) bytes)")
+        let bounds = maxFileSize == nil ? "" : "upload.maxFileSize or "
+        throw .failed("no files to upload: each of the \(kept) file(s) selected exceeds \(bounds)upload.maxTotalSize (\(maxTotalSize ?? 0) bytes) alone")
     }
 
     var windowText: String {

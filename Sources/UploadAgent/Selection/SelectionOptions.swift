@@ -13,10 +13,6 @@ public struct SelectionOptions: Sendable, Equatable {
         self.priority = priority
     }
 
-    /// The option names, as backends write them.
-    public static let names = ["upload.from", "upload.to", "upload.maxFileSize", "upload.maxTotalSize",
-                               "upload.maxFiles", "upload.order", "upload.priority"]
-
     /// Reads the options, each from the trigger or else from `defaults` (the config's).
     public static func parse(_ options: [String: String], defaults: [String: String] = [:],
                              now: Double) throws(OperationError) -> SelectionOptions {

@@ -12,7 +12,8 @@ public struct UploadRecord: Codable, Sendable, Equatable {
     public var fileCount: Int
     /// The trigger's `options.X`, passed on as `X` in every request of this upload.
     public var requestOptions: [String: String] = [:]
-    /// Matches left out because a link leads outside the scope (the first few).
+    /// Matches left out, with the reason: a link leading outside the scope, or a size or
+    /// count bound of the selection (the first few).
     public var refused: [RefusedFile] = []
     static let maxRefusedShown = 20
     /// `upload.priority`: higher goes first. Nil reads as 0 (as in journals written
