@@ -18,6 +18,9 @@ let package = Package(
         // OpenSSL's libcrypto: MD5, SHA-256 and HMAC; already loaded through libcurl.
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
+        // libarchive: the tar.gz and zip archives of `upload.archive`, the gzip of `upload.compress`.
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive",
+                       providers: [.apt(["libarchive-dev"])]),
         // glibc's <malloc.h> (mallopt): the daemon returns large freed buffers to the kernel.
         .systemLibrary(name: "CMalloc"),
         // libcurl plus non-variadic wrappers for curl_easy_setopt/getinfo, which Swift cannot call.
@@ -25,7 +28,7 @@ let package = Package(
         .target(
             name: "UploadAgent",
             dependencies: [
-                "CMosquitto", "CCurl", "COpenSSL",
+                "CMosquitto", "CCurl", "COpenSSL", "CArchive",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
@@ -47,7 +50,7 @@ let package = Package(
         ),
         .testTarget(
             name: "UploadAgentTests",
-            dependencies: ["UploadAgent", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["UploadAgent", "CArchive", .product(name: "Logging", package: "swift-log")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
     ]

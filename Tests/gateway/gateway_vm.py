@@ -17,7 +17,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 BUILD = REPO / "build" / "gateway"
-PACKAGES = ["systemd-sysv", "linux-image-amd64", "openssh-server", "libmosquitto1", "libcurl4", "libssl3",
+PACKAGES = ["systemd-sysv", "linux-image-amd64", "openssh-server", "libmosquitto1", "libcurl4", "libssl3", "libarchive13",
             "ca-certificates", "iproute2", "kmod", "udev", "procps"]
 HOST = "10.0.2.2"  # the host, as qemu's user network shows it to the guest
 
@@ -44,8 +44,10 @@ def host_mirror() -> str:
 def base_root() -> Path:
     """The cached Debian root (debootstrap once; about 3 minutes and 200 MB of downloads)."""
     root = BUILD / "rootfs"
-    if (root / "etc" / "os-release").exists():
+    stamp = BUILD / "rootfs.packages"  # a root made for another package list is made again
+    if (root / "etc" / "os-release").exists() and stamp.exists() and stamp.read_text() == ",".join(PACKAGES):
         return root
+    shutil.rmtree(root, ignore_errors=True)
     partial = BUILD / "rootfs.partial"
     shutil.rmtree(partial, ignore_errors=True)
     BUILD.mkdir(parents=True, exist_ok=True)
@@ -53,6 +55,7 @@ def base_root() -> Path:
     run(["debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}", codename, str(partial),
          host_mirror()], timeout=1800)
     partial.rename(root)
+    stamp.write_text(",".join(PACKAGES))
     return root
 
 

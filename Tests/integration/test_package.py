@@ -101,7 +101,7 @@ def test_fields_contents_and_lintian(package, tmp_path):
     assert package.field("Version") == package.version
     assert package.field("Architecture") == package.arch
     depends = package.field("Depends")
-    for library in ("libc6", "libcurl4", "libmosquitto1", "libssl3", "libstdc++6"):
+    for library in ("libc6", "libcurl4", "libmosquitto1", "libssl3", "libarchive13", "libstdc++6"):
         assert re.search(rf"\b{re.escape(library)} \(>= [^)]+\)", depends), depends
     assert "swift" not in depends.lower()
     listing = run(["dpkg-deb", "-c", str(package.deb)]).stdout

@@ -61,11 +61,14 @@ public struct AgentConfig: Sendable, Equatable {
     public var retryAttempts = 8
     /// Defaults of the selection options (`upload.from`, …) by option name, for triggers
     /// that do not name them: set by `uploadFrom`, `uploadTo`, `maxFileSize`, `maxTotalSize`,
-    /// `maxFiles`, `uploadOrder` and `uploadPriority`.
+    /// `maxFiles`, `uploadOrder`, `uploadPriority`, `uploadArchive` and `uploadCompress`.
     public var selectionDefaults: [String: String] = [:]
     /// The priority of periodic (activation) uploads: below a trigger's default 0, so a
     /// backend's own request goes first.
     public var periodicPriority = -1
+    /// The largest archive or compressed copy staged in `<stateDir>/archives` (0: only the
+    /// space left in the state folder bounds it).
+    public var archiveMaxSize: Int64 = 0
 
     public init() {}
 

@@ -66,6 +66,15 @@ public struct ConfigKey: Sendable {
         selectionDefault("maxTotalSize", option: "upload.maxTotalSize"),
         selectionDefault("maxFiles", option: "upload.maxFiles"), selectionDefault("uploadOrder", option: "upload.order"),
         selectionDefault("uploadPriority", option: "upload.priority"), integer("periodicPriority", \.periodicPriority),
+        selectionDefault("uploadArchive", option: "upload.archive"),
+        selectionDefault("uploadCompress", option: "upload.compress"),
+        ConfigKey(name: "archiveMaxSize", isBoolean: false) { config, value throws(ConfigError) in
+            let text = try sizeText("archiveMaxSize", value)
+            guard let size = ByteRate.parse(text) else {
+                throw ConfigError("archiveMaxSize", "'\(text)' is not a size such as 2GB or 500MiB")
+            }
+            config.archiveMaxSize = size
+        },
     ]
 
     public static func named(_ name: String) -> ConfigKey? {

@@ -26,7 +26,11 @@ extension AutoUploadableFeature {
         for var upload in state.uploads {
             var files = upload.fileIds.compactMap { state.files[$0] }
             for index in files.indices where files[index].deletePending {
-                UploadedFileDeletion.delete(files[index], logger: logger)
+                if upload.archive != nil {
+                    ArchiveStage.deleteMembers(of: files[index].path, logger: logger)
+                } else {
+                    UploadedFileDeletion.delete(files[index], logger: logger)
+                }
                 files[index].deletePending = false
             }
             if upload.state.isFinal {
@@ -62,10 +66,17 @@ extension AutoUploadableFeature {
             }
             if upload.state == .paused || files.contains(where: { $0.state == .uploading }) { upload.state = .uploading }
             registry.insert(upload, files: files)
-            enqueueRequests(of: upload)
+            if let archive = files.first, isUnwrittenArchive(archive, of: upload) {
+                writeArchive(upload.correlationId)  // the crash came before it was whole
+            } else {
+                enqueueRequests(of: upload)
+            }
             owe(upload)
             finishIfDone(upload.correlationId)
         }
+        let staged = Set(registry.live.compactMap { id in registry.upload(id)?.archive != nil ? registry.file("\(id)#1")?.path : nil })
+        let swept = archiveStage.sweep(keeping: staged)
+        if swept > 0 { logger.notice("state folder: removed \(swept) archive(s) of uploads that had ended") }
         // Start options of files no upload resumes (their journal was damaged or lost, or
         // they ended just before a crash) are secrets with no use: they must not stay on disk.
         let orphaned = credentials.options.keys.filter { registry.file($0)?.state != .uploading }

@@ -201,11 +201,17 @@ extension AutoUploadableFeature {
             // One line per file at debug: a 10,000-file trigger would otherwise flood the
             // journal (and hit its rate limit); the upload's end is logged at info.
             logger.debug("upload \(fileId) of \(file.path) succeeded")
-            if config.delete, let done = registry.file(fileId) {
+            let isArchive = registry.upload(file.parentId)?.archive != nil
+            if config.delete || isArchive, let done = registry.file(fileId) {
                 // Only once SUCCESS is on disk: a crash in between must not leave a
                 // deleted file whose upload the journal still calls unfinished.
                 let logger = self.logger
-                let delete: @Sendable () -> Void = { UploadedFileDeletion.delete(done, logger: logger) }
+                let delete: @Sendable () -> Void
+                if isArchive {
+                    delete = archiveUploaded(done)
+                } else {
+                    delete = { UploadedFileDeletion.delete(done, logger: logger) }
+                }
                 if let journal { journal.whenDurable(delete) } else { delete() }
             }
             statusChanged(file.parentId, onlyProgress: true)

@@ -24,6 +24,16 @@ extension AutoUploadableFeature {
         for (key, value) in options where key.hasPrefix("options.") {
             upload.requestOptions[String(key.dropFirst("options.".count))] = value
         }
+        if let format = chosen.archive {
+            let archive = try stageArchive(of: selection, format: format, glob: options["upload.files"] ?? config.files, upload: &upload)
+            registry.insert(upload, files: [archive])
+            journal?.record(.upload(upload))
+            journal?.record(.file(archive))
+            logger.info("upload \(id) triggered: \(selection.files.count) file(s) into the archive \(archive.path)")
+            writeArchive(id)
+            statusChanged(id)
+            return
+        }
         var files: [FileRecord] = []
         files.reserveCapacity(selection.files.count)
         for (index, selected) in selection.files.enumerated() {
@@ -156,6 +166,7 @@ extension AutoUploadableFeature {
             upload.message = message
             upload.endTime = environment.clock()
         }!
+        if state != .success { dropArchive(of: ended) }
         logEnd(of: ended)
         remember(ended)
         registry.releaseFiles(of: parentId)

@@ -68,6 +68,10 @@ public actor AutoUploadableFeature {
     var linkHold: LinkAllowance.Hold?
     /// Files an earlier run had started: a refusal of their credentials asks for new ones.
     var resumedFromJournal: Set<String> = []
+    /// Where archives are written, and the archives being written now (by upload), each
+    /// with the flag that stops its writer.
+    let archiveStage: ArchiveStage
+    var archiveWrites: [String: AtomicFlag] = [:]
 
     // Delivery: what the broker has not acknowledged yet.
     var awaitingAck: [Int32: Delivery] = [:]
@@ -112,6 +116,7 @@ public actor AutoUploadableFeature {
         startedAt = environment.clock()
         nextUploadNumber = Int(environment.clock())
         requestWindow = RequestWindow(slots: config.maxConcurrentUploads, cap: config.requestWindow)
+        archiveStage = ArchiveStage(stateDir: config.stateDir, maxSize: config.archiveMaxSize)
         if durable {
             let logger = environment.logger
             let report: @Sendable (String) -> Void = { logger.error("state folder: \($0)") }

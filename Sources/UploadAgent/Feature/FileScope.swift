@@ -36,6 +36,15 @@ struct FileScope: Sendable {
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
+    /// The folder a glob's matches are named relative to in an archive: its leading
+    /// folders that hold no glob characters (`/var/log` for `/var/log/**/*.log`).
+    static func fixedFolder(of pattern: String) -> String {
+        let components = pattern.split(separator: "/", omittingEmptySubsequences: false)
+        let firstGlob = components.firstIndex { $0.contains(where: { "*?[\\".contains($0) }) } ?? components.count - 1
+        let fixed = components[..<max(firstGlob, 0)].joined(separator: "/")
+        return fixed.isEmpty ? "/" : fixed
+    }
+
     /// `pattern` with its leading folders that hold no glob characters replaced by their
     /// real path, or nil when there are none or they do not exist.
     static func resolvingFixedPrefix(_ pattern: String) -> String? {

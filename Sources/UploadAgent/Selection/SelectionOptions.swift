@@ -1,16 +1,24 @@
 /// The trigger options that choose what is uploaded and in which turn (`upload.from`,
 /// `upload.to`, `upload.maxFileSize`, `upload.maxTotalSize`, `upload.maxFiles`,
-/// `upload.order`, `upload.priority`), each falling back to the config's default when the
+/// `upload.order`, `upload.priority`) and how the files go out (`upload.archive`,
+/// `upload.compress`), each falling back to the config's default when the
 /// trigger does not name it. A bad value is a 400 naming the option, before anything runs.
 public struct SelectionOptions: Sendable, Equatable {
     public var filter = SelectionFilter()
     /// Higher first: a trigger's files go before those of lower-priority uploads that
     /// have not started.
     public var priority = 0
+    /// `upload.archive`: the selected files go out as one archive of this format.
+    public var archive: ArchiveFormat?
+    /// `upload.compress: gzip`: each file goes out gzip-compressed, named `.gz`.
+    public var compress = false
 
-    public init(filter: SelectionFilter = SelectionFilter(), priority: Int = 0) {
+    public init(filter: SelectionFilter = SelectionFilter(), priority: Int = 0, archive: ArchiveFormat? = nil,
+                compress: Bool = false) {
         self.filter = filter
         self.priority = priority
+        self.archive = archive
+        self.compress = compress
     }
 
     /// Reads the options, each from the trigger or else from `defaults` (the config's).
@@ -40,6 +48,21 @@ public struct SelectionOptions: Sendable, Equatable {
                 throw .badRequest("'upload.priority' '\(BoundedText.cut(text))' is not a whole number between -1000000 and 1000000")
             }
             parsed.priority = priority
+        }
+        if let text = value("upload.archive"), text.lowercased() != "none" {
+            guard let format = ArchiveFormat(rawValue: text.lowercased()) else {
+                throw .badRequest("'upload.archive' '\(BoundedText.cut(text))' is not one of tar.gz, zip, none")
+            }
+            parsed.archive = format
+        }
+        if let text = value("upload.compress") {
+            guard ["gzip", "none"].contains(text.lowercased()) else {
+                throw .badRequest("'upload.compress' '\(BoundedText.cut(text))' is not one of gzip, none")
+            }
+            parsed.compress = text.lowercased() == "gzip"
+        }
+        if parsed.archive != nil && parsed.compress {
+            throw .badRequest("'upload.compress' and 'upload.archive' exclude each other: an archive is compressed already")
         }
         return parsed
     }

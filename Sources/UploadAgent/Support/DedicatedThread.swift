@@ -19,4 +19,7 @@ struct DedicatedThread: @unchecked Sendable {
 
     /// Waits for the thread's body to return.
     func join() { pthread_join(thread, nil) }
+
+    /// Lets the thread end on its own (nobody joins it): its resources go when it returns.
+    func detach() { pthread_detach(thread) }
 }

@@ -19,6 +19,10 @@ public struct UploadRecord: Codable, Sendable, Equatable {
     /// `upload.priority`: higher goes first. Nil reads as 0 (as in journals written
     /// before priorities).
     public var priority: Int?
+    /// `upload.archive`: the upload's one file is an archive of these members.
+    public var archive: ArchiveInfo?
+    /// `upload.compress`: each file goes out as a gzip copy staged in the state folder.
+    public var compress: Bool?
     /// The highest progress the backend was told: what it is told never goes below it,
     /// not even when a restart begins a file again lower (nil: nothing told yet).
     var toldProgress: Int?
@@ -32,7 +36,7 @@ public struct UploadRecord: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case correlationId, state, startTime, endTime, statusCode, message, info, fileCount, requestOptions, refused, toldProgress,
-             priority
+             priority, archive, compress
     }
 
     public init(correlationId: String, startTime: Double, fileCount: Int) {
@@ -80,7 +84,7 @@ public struct UploadRecord: Codable, Sendable, Equatable {
     /// (PENDING shows only in the status file), and `endTime` is the zero time until then.
     func lastUploadValue(progress: Int) -> JSONValue {
         let wireState: UploadState = state == .pending ? .uploading : state
-        return [
+        var value: JSONValue = [
             "correlationId": .string(correlationId), "state": .string(wireState.rawValue),
             "startTime": .string(RFC3339.format(startTime)),
             "endTime": .string(state.isFinal ? endTime.map(RFC3339.format) ?? Self.unendedTime : Self.unendedTime),
@@ -88,6 +92,11 @@ public struct UploadRecord: Codable, Sendable, Equatable {
             "progress": .number(Double(progress)),
             "info": .object(info.mapValues { .string($0) }),
         ]
+        if let archive, case .object(var object) = value {
+            object["archive"] = archive.value
+            value = .object(object)
+        }
+        return value
     }
 
     /// The entry in the status file's `uploads` and `recent`, with the file rows given
@@ -103,8 +112,11 @@ public struct UploadRecord: Codable, Sendable, Equatable {
             "fileStates": totals.countsValue,
             "files": .array(files.map(\.statusValue)),
         ]
-        if !refused.isEmpty, case .object(var object) = value {
-            object["refused"] = .array(refused.map { ["path": .string($0.path), "reason": .string($0.reason)] })
+        if case .object(var object) = value {
+            if !refused.isEmpty {
+                object["refused"] = .array(refused.map { ["path": .string($0.path), "reason": .string($0.reason)] })
+            }
+            if let archive { object["archive"] = archive.value }
             value = .object(object)
         }
         return value

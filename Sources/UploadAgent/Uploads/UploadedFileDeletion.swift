@@ -8,15 +8,26 @@ import Glibc
 /// for a success the previous run could not finish deleting.
 enum UploadedFileDeletion {
     static func delete(_ file: FileRecord, logger: Logger) {
-        guard let current = FileIdentity.of(path: file.path) else { return }  // already gone
-        guard let identity = file.identity, current.isUnchanged(comparedTo: identity) else {
+        guard let identity = file.identity else {
             logger.warning("kept \(file.path) although 'delete' is on: it changed while it was uploaded")
             return
         }
-        if unlink(file.path) == 0 {
+        if delete(file.path, ifUnchanged: identity, logger: logger) {
             logger.info("deleted \(file.path) after its upload succeeded")
-        } else {
-            logger.warning("could not delete \(file.path) after its upload: \(String(cString: strerror(errno)))")
         }
+    }
+
+    /// Removes `path` when it is still the file `identity` describes; returns whether it did.
+    static func delete(_ path: String, ifUnchanged identity: FileIdentity, logger: Logger) -> Bool {
+        guard let current = FileIdentity.of(path: path) else { return false }  // already gone
+        guard current.isUnchanged(comparedTo: identity) else {
+            logger.warning("kept \(path) although 'delete' is on: it changed while it was uploaded")
+            return false
+        }
+        guard unlink(path) == 0 else {
+            logger.warning("could not delete \(path) after its upload: \(String(cString: strerror(errno)))")
+            return false
+        }
+        return true
     }
 }
