@@ -16,6 +16,7 @@
 #   BENCH_FILES      small-file counts (default "1000 2000 10000"); "" skips them
 #   BENCH_CURL_RUNS  curl runs per file count, the median counts (default 3)
 #   BENCH_FILES_TIMEOUT  seconds per file count (default 180 up to 2,000 files, else 600)
+#   BENCH_ARCHIVE_AT the file count also run as one tar.gz (upload.archive; default 2000)
 #   BENCH_AGENT_CONFIG   JSON object merged into the agent's config, e.g. '{"requestWindow": 8}'
 #   BENCH_BACKEND=paho   the many-files backend in Python (paho-mqtt) instead of bench-backend
 #   BENCH_BACKEND_BIN    bench-backend binary (default .build/release/bench-backend)

@@ -40,7 +40,7 @@ public final class Agent: Sendable {
                                           budgetChanged: { budgetStore.save($0) })
         }
         let link = settings.link
-        let engine = CurlTransferEngine(settings: settings)
+        let engine = CurlTransferPool(settings: settings, engines: config.transferThreads > 0 ? config.transferThreads : nil)
         let statusWriter = StatusFileWriter(path: config.statusFile) { problem in
             logger.error("status file: \(problem)")
         }

@@ -63,15 +63,17 @@ final class BenchBackend: Sendable {
         }
     }
 
-    /// Sends one trigger over all of the agent's files, as parent `parent`.
-    func trigger(parent: String) {
+    /// Sends one trigger over all of the agent's files, as parent `parent`, with `options`
+    /// (such as `upload.archive`).
+    func trigger(parent: String, options: [String: String] = [:]) {
         let requestId = state.withLock { state in
             state.parent = parent
             state.triggerRequestId = "trigger-\(parent)"
             state.counts.triggerSentAt = monotonicSeconds()
             return state.triggerRequestId
         }
-        publish("trigger", ["correlationID": .string(parent), "options": [:]], requestId: requestId)
+        publish("trigger", ["correlationID": .string(parent), "options": .object(options.mapValues { .string($0) })],
+                requestId: requestId)
     }
 
     private func receive(topic: String, payload: [UInt8]) {

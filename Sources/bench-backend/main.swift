@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 // bench-backend --port P --device ns:name --tenant T --feature F --url-base http://host/folder
-// Reads commands from stdin ("trigger <parent>", "quit"); writes its counts as one JSON line
+// Reads commands from stdin ("trigger <parent> [option=value ...]", "quit"); writes its counts as one JSON line
 // to stdout every 0.2 s and at once after each command. Used by scripts/bench/many_files.py.
 
 var arguments: [String: String] = [:]
@@ -41,7 +41,14 @@ DispatchQueue.global().async {
 }
 while let command = readLine() {
     let words = command.split(separator: " ").map(String.init)
-    if words.first == "trigger", words.count == 2 { backend.trigger(parent: words[1]) }
+    // trigger <parent> [<option>=<value> ...]
+    if words.first == "trigger", words.count >= 2 {
+        let options = words.dropFirst(2).reduce(into: [String: String]()) { options, word in
+            let pair = word.split(separator: "=", maxSplits: 1).map(String.init)
+            if pair.count == 2 { options[pair[0]] = pair[1] }
+        }
+        backend.trigger(parent: words[1], options: options)
+    }
     if words.first == "quit" { break }
     report(backend)
 }

@@ -38,7 +38,8 @@ struct UploadCommand: AsyncParsableCommand {
         }
         if let provider { options["storage.provider"] = provider }
 
-        let engine = CurlTransferEngine(settings: TransferSettings(config: agentConfig))
+        let engine = CurlTransferPool(settings: TransferSettings(config: agentConfig),
+                                      engines: agentConfig.transferThreads > 0 ? agentConfig.transferThreads : nil)
         let task = Task { [options, agentConfig, file] in
             try await SingleUpload.run(
                 path: file, options: options, config: agentConfig, engine: engine,

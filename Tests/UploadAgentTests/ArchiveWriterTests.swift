@@ -143,6 +143,10 @@ import Glibc
         #expect(ArchiveMember.name(of: "/etc/x/../y.log", in: "/var/log") == "etc/x/y.log")
         #expect(ArchiveName.make(device: "edge:gw 1", correlationId: "req/7", time: 1_764_756_000.5, format: .zip)
             == "edge_gw_1_req_7_20251203T100000Z.zip")
+        let long = String(repeating: "x", count: 100)
+        #expect(ArchiveName.unique(long + "#1") != ArchiveName.unique(long + "#10"))
+        #expect(ArchiveName.unique("a b#1") != ArchiveName.unique("a_b#1"))
+        #expect(ArchiveName.unique("up#1").hasPrefix("up_1-") && ArchiveName.unique("up#1").count == 21)
     }
 
     @Test func theStageKeepsWhatUnfinishedUploadsNeedAndSweepsTheRest() throws {

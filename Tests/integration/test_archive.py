@@ -10,6 +10,7 @@ nothing behind.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import tarfile
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from support.azure_fixtures import AZURE_CONTAINER
-from support.core_flow import expect_error, expect_ok, find_upload, trigger
+from support.core_flow import expect_error, expect_ok, find_upload, start_generic, trigger
 from support.resume_fixtures import (MiB, hold_at, kill_at_hold, restart, state_dir, wait_journal,
                                      wait_until)
 from test_resume_azure import block_bodies, block_id, is_block, is_commit, options_through
@@ -191,3 +192,25 @@ def test_a_bad_archive_option_is_refused_before_anything_runs(cloud, agent, file
     error = expect_error(cloud, "trigger", {"correlationID": "both", "options": {
         "upload.archive": "zip", "upload.compress": "gzip"}}, 400)
     assert "exclude each other" in error["message"], error
+
+
+def test_kill_9_while_the_archive_is_written_makes_it_again_after_the_restart(cloud, agent, files_dir, http_sink):
+    log_tree(files_dir, 30, size_of=lambda n: 4 * MiB, random=True)  # seconds of gzip
+    config = {"files": str(files_dir / "*" / "*.log")}
+    first = agent(**config)
+    since = cloud.mark()
+    expect_ok(cloud, "trigger", {"correlationID": "half-made", "options": {"upload.archive": "tar.gz"}})
+    wait_until(lambda: any(name.endswith(".part") for name in staged(agent)), 10, "the archive being written")
+    first.kill()
+    assert cloud.upload_requests(since) == [], "no request before the archive is whole"
+
+    restart(agent, **config)
+    child = cloud.wait_requests(1, "half-made", timeout=30, since=since)[0].value["correlationId"]
+    [archive] = [name for name in staged(agent) if name.endswith(".tar.gz")]
+    digest = hashlib.sha256((state_dir(agent) / "archives" / archive).read_bytes()).hexdigest()
+    start_generic(cloud, child, http_sink.url("/half-made.tar.gz"))
+    assert cloud.wait_last_upload("half-made", timeout=60, since=since)["state"] == "SUCCESS"
+    [received] = http_sink.wait_for(1)
+    assert received.sha256 == digest
+    assert len(cloud.upload_requests(since)) == 1
+    wait_until(lambda: staged(agent) == [], 5, "nothing left in the stage")

@@ -123,8 +123,9 @@ def test_sigterm_pauses_s3_multipart_and_next_start_resumes(agent, cloud, s3_tar
 
 
 def test_file_changed_while_agent_was_down_fails_s3_resume(agent, cloud, s3_target, counting_proxy, files_dir):
-    """Bytes appended between kill -9 and the restart: the upload ends FAILED saying the file
-    changed; no object half old, half new is created."""
+    """The file replaced (log rotation) between kill -9 and the restart: the upload ends
+    FAILED saying the file changed; no object half old, half new is created. (A file that
+    only grew resumes as it was selected: test_active_logs.)"""
     proxy = counting_proxy(s3_target.server.port)
     path = files_dir / "big.bin"
     make_file(path, SIZE)
@@ -135,14 +136,14 @@ def test_file_changed_while_agent_was_down_fails_s3_resume(agent, cloud, s3_targ
     upload_id = upload_id_of(proxy)
     wait_journal(agent, upload_id)
     kill_at_hold(first, proxy)
-    with open(path, "ab") as out:
-        out.write(b"appended while the agent was down\n")
+    make_file(files_dir / "big.bin.new", SIZE, seed=1)
+    (files_dir / "big.bin.new").rename(path)
 
     since = cloud.mark()
     restart(agent)
     final = cloud.wait_last_upload("up-changed", timeout=20, since=since)
     assert final["state"] == "FAILED", final
-    assert "changed" in final["message"] and "big.bin" in final["message"], final
+    assert "changed" in final["message"] and "another inode" in final["message"] and "big.bin" in final["message"], final
     with pytest.raises(s3_target.s3.exceptions.NoSuchKey):
         s3_target.s3.get_object(Bucket=s3_target.bucket, Key=KEY)
     assert not (state_dir(agent) / "credentials.log").exists()

@@ -8,7 +8,9 @@ costs little per file.  Two parts, each skipped when its list is empty:
   memory (idle, peak VmHWM, peak RssAnon sampled every 50 ms), with the limits of the
   durable-journal issue (ratio <= 1.0, RssAnon flat);
 - many 16 KiB files per count in BENCH_FILES / --files (default "1000 2000 10000"):
-  see many_files.py.
+  see many_files.py; at 2,000 files also as one tar.gz;
+- concurrent large files, BENCH_PARALLEL / --parallel (default "4x256M"): that many files
+  of that size in one trigger, against `curl --parallel` (many_files.py, large mode).
 
 Run through scripts/bench.sh.  Environment: AGENT_BIN, BENCH_PAIRS (5), BENCH_CURL_RUNS
 (3, curl runs per file count), BENCH_FILES_TIMEOUT (seconds per file count; default 180
@@ -341,6 +343,9 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--files", default=os.environ.get("BENCH_FILES", "1000 2000 10000"),
                         help='many 16 KiB files per trigger, e.g. "1000 10000"; "" skips '
                         "(BENCH_FILES)")
+    parser.add_argument("--parallel", default=os.environ.get("BENCH_PARALLEL", "4x256M"),
+                        help='concurrent large files as <count>x<size>, e.g. "4x256M"; "" skips '
+                        "(BENCH_PARALLEL)")
     return parser.parse_args(argv)
 
 
@@ -353,6 +358,14 @@ def main(argv: list[str]) -> int:
     except ValueError:
         print(f"bench: file counts must be whole numbers: {arguments.files!r}", file=sys.stderr)
         return 2
+    parallel = None
+    if arguments.parallel:
+        count, _, size = arguments.parallel.partition("x")
+        try:
+            parallel = (int(count), parse_size(size))
+        except ValueError:
+            print(f"bench: --parallel must be <count>x<size>, e.g. 4x256M: {arguments.parallel!r}", file=sys.stderr)
+            return 2
     pairs = int(os.environ.get("BENCH_PAIRS", "5"))
     curl_runs = int(os.environ.get("BENCH_CURL_RUNS", "3"))
     files_timeout = float(os.environ.get("BENCH_FILES_TIMEOUT") or 0) or None
@@ -371,10 +384,10 @@ def main(argv: list[str]) -> int:
         print("bench: BENCH_PAIRS, BENCH_CURL_RUNS and file counts must be at least 1",
               file=sys.stderr)
         return 2
-    if not labels and not file_counts:
+    if not labels and not file_counts and not parallel:
         print("bench: nothing to run (no sizes, no file counts)", file=sys.stderr)
         return 2
-    need_broker = not curl_only and (file_counts or agent_mode == "mqtt")
+    need_broker = not curl_only and (file_counts or parallel or agent_mode == "mqtt")
     for tool in ("nginx", "curl") + (("mosquitto",) if need_broker else ()):
         if not (shutil.which(tool) or Path("/usr/sbin", tool).exists()):
             print(f"bench: {tool} is not installed", file=sys.stderr)
@@ -382,7 +395,8 @@ def main(argv: list[str]) -> int:
     given = os.environ.get("BENCH_DIR")
     work = Path(given) if given else Path(tempfile.mkdtemp(prefix="file-upload-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    largest = max([parse_size(label) for label in labels] + [max(file_counts, default=0) * 16384])
+    largest = max([parse_size(label) for label in labels] + [max(file_counts, default=0) * 16384]
+                  + [parallel[0] * parallel[1] if parallel else 0])
     if shutil.disk_usage(work).free < largest + 256 * MIB:
         print(f"bench: {work} has not room for {largest // MIB} MiB of files", file=sys.stderr)
         return 2
@@ -403,19 +417,24 @@ def main(argv: list[str]) -> int:
     bench = Bench(work, store, None if curl_only else agent_bin, pairs, agent_mode)
     many = ManyFilesBench(work, store, None if curl_only else agent_bin, curl_runs)
     results: list[SizeResult] = []
+    concurrent = ManyFilesBench(work, store, None if curl_only else agent_bin, curl_runs,
+                                file_size=parallel[1]) if parallel else None
     file_results = []
+    parallel_results = []
     try:
         if labels:
             results = bench.run(labels)
         if file_counts:
             file_results = many.run(file_counts, files_timeout)
+        if concurrent:
+            parallel_results = concurrent.run([parallel[0]], files_timeout)
     except BaseException:
         print(f"bench: kept {work} (logs, configs) for inspection", file=sys.stderr)
         raise
     finally:
         if not store.is_relative_to(work):
             shutil.rmtree(store, ignore_errors=True)  # what nginx stored
-    failures = bench.failures + many.failures
+    failures = bench.failures + many.failures + (concurrent.failures if concurrent else [])
     if failures or os.environ.get("BENCH_KEEP") == "1":
         print(f"bench: kept {work}", flush=True)
     else:
@@ -424,12 +443,15 @@ def main(argv: list[str]) -> int:
         print_report(results, agent=not curl_only, agent_mode=agent_mode)
     if file_results:
         print_files_report(file_results, agent=not curl_only, curl_runs=curl_runs)
+    if parallel_results:
+        print_files_report(parallel_results, agent=not curl_only, curl_runs=curl_runs)
     print(f"\nload average after the run: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
           "(other processes on the machine add noise)")
     if os.environ.get("BENCH_JSON"):
         Path(os.environ["BENCH_JSON"]).write_text(json.dumps({
             "sizes": [dict(asdict(r), ratios=r.ratios()) for r in results],
-            "files": [asdict(r) for r in file_results]}, indent=2))
+            "files": [asdict(r) for r in file_results],
+            "parallel": [asdict(r) for r in parallel_results]}, indent=2))
     if failures:
         print("\nFAILED checks:", *failures, sep="\n  ", file=sys.stderr)
         return 1

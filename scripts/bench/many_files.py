@@ -8,6 +8,10 @@ covers them all (issue: large triggers).  For each file count N this writes N fi
   `trigger`, the backend (small_files_backend.py) answering every outbox `request` with
   a `start` (generic PUT, one object path per file), until the parent's `lastUpload`
   ends, or TIMEOUT.
+At 2,000 files (BENCH_ARCHIVE_AT) the agent runs once more with `upload.archive: tar.gz`:
+the same files as one archive, one request, one object, checked member by member.
+The same bench with 4 files of 256 MiB (bench.py --parallel) is the concurrent large-file
+case: four transfers at once, wall and CPU against `curl --parallel`.
 It prints wall times and their ratio, CPU per file of both, the trigger's response time,
 the agent's memory, the files and bytes at nginx, the message counts, and the targets
 of the issue with PASS/FAIL next to the measured values (a FAIL does not fail the run).
@@ -15,8 +19,10 @@ of the issue with PASS/FAIL next to the measured values (a FAIL does not fail th
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
+import tarfile
 import statistics
 import subprocess
 import threading
@@ -34,8 +40,10 @@ from native_backend import NativeBackend
 from small_files_backend import BackendCounts, SmallFilesBackend
 
 FILE_SIZE = 16 * 1024
+MIB = 1024 * 1024
 PARALLEL = 4                      # curl's --parallel-max and the agent's default slots
 PROGRESS_EVERY = 10.0             # seconds between progress lines while the agent runs
+ARCHIVE_AT = int(os.environ.get("BENCH_ARCHIVE_AT", "2000"))  # file count also run as one archive
 
 # Targets of the issue (large triggers); printed next to the figures.
 TARGET_RATIO_AT_2000 = 3.0        # 2,000 files: agent wall <= 3 x curl
@@ -76,6 +84,14 @@ class FilesResult:
     backend_cpu_seconds: float = 0.0
     broker_cpu_seconds: float = 0.0
     problems: list = field(default_factory=list)
+    archive: bool = False         # this run sent the files as one tar.gz
+    stored_bytes: int = 0         # bytes of the objects at nginx
+    archive_run: "FilesResult | None" = None
+    file_size: int = FILE_SIZE
+
+    @property
+    def large(self) -> bool:
+        return self.file_size > MIB
 
     @property
     def curl_seconds(self) -> float:
@@ -94,13 +110,16 @@ class FilesResult:
         return self.outcome == "SUCCESS"
 
 
-def write_files(folder: Path, count: int) -> list[Path]:
-    """`count` files of FILE_SIZE random bytes, f00001.bin ...; kept when already there."""
+def write_files(folder: Path, count: int, size: int = FILE_SIZE) -> list[Path]:
+    """`count` files of `size` random bytes, f00001.bin ...; kept when already there."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / f"f{index:05d}.bin" for index in range(1, count + 1)]
     for path in paths:
-        if not (path.exists() and path.stat().st_size == FILE_SIZE):
-            path.write_bytes(os.urandom(FILE_SIZE))
+        if not (path.exists() and path.stat().st_size == size):
+            with open(path, "wb") as out:
+                for _ in range(0, size, 4 * MIB):
+                    out.write(os.urandom(min(4 * MIB, size)))
+                out.truncate(size)
     return paths
 
 
@@ -112,11 +131,38 @@ def count_stored(sources: list[Path], folder: Path) -> tuple[int, int]:
     for source in sources:
         stored = folder / source.name
         try:
-            if stored.stat().st_size == FILE_SIZE and stored.read_bytes() == source.read_bytes():
+            if stored.stat().st_size == source.stat().st_size and same_bytes(stored, source):
                 present += 1
         except FileNotFoundError:
             pass
     return present, len(os.listdir(folder))
+
+
+def same_bytes(a: Path, b: Path) -> bool:
+    with open(a, "rb") as left, open(b, "rb") as right:
+        while True:
+            chunk = left.read(4 * MIB)
+            if chunk != right.read(4 * MIB):
+                return False
+            if not chunk:
+                return True
+
+
+def count_archived(sources: list[Path], folder: Path) -> int:
+    """Sources whose bytes are a member of the one tar.gz at `folder` (0 when there is none)."""
+    objects = list(folder.iterdir()) if folder.is_dir() else []
+    if len(objects) != 1:
+        return 0
+    try:
+        with tarfile.open(fileobj=io.BytesIO(objects[0].read_bytes()), mode="r:gz") as archive:
+            members = {m.name: archive.extractfile(m).read() for m in archive.getmembers() if m.isfile()}
+    except (tarfile.TarError, OSError, EOFError):
+        return 0
+    return sum(1 for source in sources if members.get(source.name) == source.read_bytes())
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.iterdir()) if folder.is_dir() else 0
 
 
 def make_backend(port: int, url: str) -> NativeBackend | SmallFilesBackend:
@@ -141,8 +187,10 @@ def objects_in(folder: Path) -> int:
 
 
 class ManyFilesBench:
-    def __init__(self, work: Path, store: Path, agent_bin: Path | None, curl_runs: int) -> None:
+    def __init__(self, work: Path, store: Path, agent_bin: Path | None, curl_runs: int,
+                 file_size: int = FILE_SIZE) -> None:
         self.work = work
+        self.file_size = file_size
         self.agent_bin = agent_bin
         self.curl_runs = curl_runs
         self.nginx = WebDAVNginx(work / "nginx-files", store)
@@ -178,7 +226,7 @@ class ManyFilesBench:
     # -- the agent ------------------------------------------------------------------------------
     def agent_upload(self, sources: list[Path], result: FilesResult) -> None:
         files = len(sources)
-        url, folder = self.target(files, "agent")
+        url, folder = self.target(files, "agent-archive" if result.archive else "agent")
         base = self.work / f"agent-files-{files}"
         broker = Mosquitto(base / "mosquitto").start()   # fresh, default limits
         backend = agent = None
@@ -202,7 +250,11 @@ class ManyFilesBench:
             if backend is not None:
                 backend.close()
             broker.stop()
-        result.agent_stored, result.agent_objects = count_stored(sources, folder)
+        result.stored_bytes = folder_bytes(folder)
+        if result.archive:
+            result.agent_stored, result.agent_objects = count_archived(sources, folder), objects_in(folder)
+        else:
+            result.agent_stored, result.agent_objects = count_stored(sources, folder)
         shutil.rmtree(folder, ignore_errors=True)
 
     def measure(self, agent: subprocess.Popen, backend: NativeBackend | SmallFilesBackend, broker: Mosquitto,
@@ -214,7 +266,7 @@ class ManyFilesBench:
         broker_cpu = process_cpu_seconds(broker.process.pid)
         label = f"[{result.files} files]"
         with MemorySampler(agent.pid, 0.05) as sampler:
-            backend.trigger()
+            backend.trigger({"upload.archive": "tar.gz"} if result.archive else None)
             deadline = counts.trigger_sent_at + result.timeout
             while not backend.ended.wait(min(PROGRESS_EVERY, max(0.0, deadline - time.monotonic()))):
                 now = time.monotonic()
@@ -254,9 +306,9 @@ class ManyFilesBench:
 
     # -- one file count -------------------------------------------------------------------------
     def run_count(self, files: int, timeout: float) -> FilesResult:
-        result = FilesResult(files, timeout)
-        print(f"[{files} files] writing {files} files of {FILE_SIZE // 1024} KiB ...", flush=True)
-        sources = write_files(self.work / "data" / f"files-{files}", files)
+        result = FilesResult(files, timeout, file_size=self.file_size)
+        print(f"[{files} files] writing {files} files of {self.file_size // 1024} KiB ...", flush=True)
+        sources = write_files(self.work / "data" / f"files-{files}-{self.file_size}", files, self.file_size)
         for run in range(1, self.curl_runs + 1):
             curl = self.curl_upload(sources, run, timeout)
             result.curl_runs.append(curl)
@@ -267,11 +319,18 @@ class ManyFilesBench:
                 self.failures.append(f"{files} files: curl run {run} exited {curl.exit_code}, "
                                      f"stored {curl.stored}/{files}")
         if self.agent_bin:
-            try:
-                self.agent_upload(sources, result)
-            except RuntimeError as error:
-                result.outcome = "ERROR"
-                result.problems.append(str(error))
+            runs = [result]
+            if files == ARCHIVE_AT and self.file_size == FILE_SIZE:
+                result.archive_run = FilesResult(files, timeout, archive=True)
+                runs.append(result.archive_run)
+            for run in runs:
+                try:
+                    self.agent_upload(sources, run)
+                except RuntimeError as error:
+                    run.outcome = "ERROR"
+                    run.problems.append(str(error))
+            if result.archive_run:
+                result.problems.extend(f"archive: {problem}" for problem in result.archive_run.problems)
         self.failures.extend(f"{files} files: {problem}" for problem in result.problems)
         shutil.rmtree(sources[0].parent, ignore_errors=True)
         return result
@@ -293,9 +352,26 @@ def progress_text(counts: BackendCounts, files: int) -> str:
 
 
 # -- the report ---------------------------------------------------------------------------------
+def large_rows(r: FilesResult, curl_text: str) -> list[str]:
+    """Concurrent large files: wall and CPU of the whole run, beside curl --parallel."""
+    curl_cpu = statistics.median(run.cpu_seconds for run in r.curl_runs)
+    if not r.finished:
+        return [row("wall", f"agent {r.outcome} after {r.agent_seconds:.1f} s, {curl_text}", "SUCCESS", False)]
+    return [
+        row("wall", f"agent {r.agent_seconds:.3f} s, {curl_text}, ratio {r.agent_seconds / r.curl_seconds:.2f}"),
+        row("CPU", f"agent {r.agent_cpu_seconds:.3f} s, curl {curl_cpu:.3f} s, "
+            f"ratio {r.agent_cpu_seconds / max(curl_cpu, 1e-9):.2f}"),
+        row("agent memory", f"peak VmHWM {r.peak_vm_hwm_kib / 1024:.1f} MiB"),
+        row("files at nginx", f"agent {r.agent_stored}/{r.files} with all bytes", "all files, all bytes",
+            r.agent_stored == r.files),
+    ]
+
+
 def result_rows(r: FilesResult, agent: bool) -> list[str]:
     curl_times = " ".join(f"{run.seconds:.3f}" for run in r.curl_runs)
     curl_text = f"curl {r.curl_seconds:.3f} s (runs: {curl_times})"
+    if agent and r.large:
+        return large_rows(r, curl_text)
     if not agent:
         return [row("wall", curl_text), row("CPU per file", f"curl {r.curl_cpu_ms_per_file:.3f} ms")]
     b = r.backend
@@ -335,6 +411,29 @@ def result_rows(r: FilesResult, agent: bool) -> list[str]:
     ]
 
 
+def archive_rows(r: FilesResult) -> list[str]:
+    """The same files as one tar.gz, beside curl and beside the per-file run."""
+    a = r.archive_run
+    if a is None:
+        return []
+    if not a.finished:
+        return [row("as one tar.gz", f"agent {a.outcome} after {a.agent_seconds:.1f} s", "SUCCESS", False)]
+    per_file = f", per-file agent {r.agent_seconds:.3f} s" if r.finished else ""
+    wall = (f"agent {a.agent_seconds:.3f} s{per_file}, curl {r.curl_seconds:.3f} s, "
+            f"ratio to curl {a.agent_seconds / r.curl_seconds:.2f}")
+    return [
+        row("as one tar.gz: wall", wall),
+        row("as one tar.gz: CPU", f"agent {a.agent_cpu_seconds:.3f} s ({a.agent_cpu_ms_per_file:.3f} ms per file), "
+            f"per-file agent {r.agent_cpu_seconds:.3f} s"),
+        row("as one tar.gz: at nginx", f"1 object of {a.stored_bytes} bytes holding {a.agent_stored}/{a.files} files "
+            f"with all bytes; per-file run {r.agent_objects} objects of {r.stored_bytes} bytes",
+            "every member, all bytes", a.agent_stored == a.files and a.agent_objects == 1),
+        row("as one tar.gz: messages", f"{a.backend.requests} request(s), {a.backend.starts} start(s), "
+            f"{a.backend.last_uploads} lastUpload; per-file run {r.backend.requests} requests",
+            "1 request, 1 start", a.backend.requests == 1 and a.backend.starts == 1),
+    ]
+
+
 def flatness_row(results: list[FilesResult]) -> str | None:
     by_count = {r.files: r for r in results}
     if 1000 not in by_count or 10000 not in by_count:
@@ -351,7 +450,9 @@ def flatness_row(results: list[FilesResult]) -> str | None:
 
 def print_report(results: list[FilesResult], agent: bool, curl_runs: int) -> None:
     print()
-    print(f"Many small files ({FILE_SIZE // 1024} KiB each): agent over MQTT (trigger -> a "
+    size = results[0].file_size if results else FILE_SIZE
+    kind = f"Concurrent large files ({size // MIB} MiB each)" if size > MIB else f"Many small files ({size // 1024} KiB each)"
+    print(f"{kind}: agent over MQTT (trigger -> a "
           f"start per request -> parent SUCCESS; maxConcurrentUploads default) against "
           f"curl --parallel --parallel-max {PARALLEL} -K list (median of {curl_runs} runs), "
           "same nginx, same run; mosquitto with its default limits (max_queued_messages "
@@ -359,7 +460,7 @@ def print_report(results: list[FilesResult], agent: bool, curl_runs: int) -> Non
           "not fail the run.")
     for result in results:
         print(f"\n{result.files} files: {result.outcome if agent else 'curl only'}")
-        for line in result_rows(result, agent):
+        for line in result_rows(result, agent) + (archive_rows(result) if agent else []):
             print(line)
         for problem in result.problems:
             print(f"  problem: {problem}")

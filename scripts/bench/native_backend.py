@@ -83,10 +83,11 @@ class NativeBackend:
     def cpu_seconds(self) -> float:
         return process_cpu_seconds(self.process.pid)
 
-    def trigger(self) -> str:
+    def trigger(self, options: dict | None = None) -> str:
         self.parent = f"bench-files-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.counts.trigger_sent_at = time.monotonic()
-        self.process.stdin.write(f"trigger {self.parent}\n")
+        words = "".join(f" {key}={value}" for key, value in (options or {}).items())
+        self.process.stdin.write(f"trigger {self.parent}{words}\n")
         self.process.stdin.flush()
         return self.parent
 

@@ -161,11 +161,11 @@ class SmallFilesBackend(CloudClient):
         self.publish_operation(operation, value, request_id)   # no waiting: QoS 1 in flight
         return request_id
 
-    def trigger(self) -> str:
+    def trigger(self, options: dict | None = None) -> str:
         """Sends one trigger over all of the agent's files; returns the parent id."""
         self.parent = f"bench-files-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self._trigger_request_id = f"trigger-{uuid.uuid4().hex[:8]}"
         self.counts.trigger_sent_at = time.monotonic()
-        self._publish("trigger", {"correlationID": self.parent, "options": {}},
+        self._publish("trigger", {"correlationID": self.parent, "options": options or {}},
                       self._trigger_request_id)
         return self.parent

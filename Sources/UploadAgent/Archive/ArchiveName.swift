@@ -8,6 +8,15 @@ enum ArchiveName {
         return "\(safe(device))_\(safe(correlationId))_\(stamp)\(format.fileExtension)"
     }
 
+    /// A file name for `text` that no other text gets: its safe form (cut) and a hash of
+    /// all of it, for the compressed copy of a file id (`<upload>#<n>`).
+    static func unique(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let hex = String(hash, radix: 16)
+        return safe(String(decoding: text.utf8.prefix(60), as: UTF8.self)) + "-" + String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
     /// `text` with every byte outside `[A-Za-z0-9._-]` as `_`, at most 80 bytes.
     static func safe(_ text: String) -> String {
         let kept = text.utf8.prefix(80).map { byte -> Character in

@@ -41,23 +41,21 @@ struct ArchiveStage: Sendable {
         return (max(0, free), "the space left in \(folder)")
     }
 
-    /// Writes the archive (or the gzip copy) on a thread of its own.
-    func build(_ manifest: ArchiveManifest, compressing: Bool, to path: String,
+    /// Writes `members` as an archive of `format` on a thread of its own, or, with no
+    /// format, the gzip copy of the one member.
+    func build(_ members: [ArchiveMember], format: ArchiveFormat?, to path: String,
                cancelled: AtomicFlag) async -> Result<ArchiveSummary, ArchiveError> {
         let (bytes, reason) = limit()
         return await withCheckedContinuation { continuation in
             DedicatedThread {
-                let result: Result<ArchiveSummary, ArchiveError>
-                do throws(ArchiveError) {
-                    let check: @Sendable () -> Bool = { cancelled.isSet }
-                    result = .success(compressing
-                        ? try ArchiveWriter.compress(manifest.members[0], to: path, limit: bytes, limitReason: reason, isCancelled: check)
-                        : try ArchiveWriter.write(manifest.members, format: manifest.format, to: path, limit: bytes,
-                                                  limitReason: reason, isCancelled: check))
-                } catch {
-                    result = .failure(error)
-                }
-                continuation.resume(returning: result)
+                let check: @Sendable () -> Bool = { cancelled.isSet }
+                continuation.resume(returning: Result { () throws(ArchiveError) in
+                    if let format {
+                        try ArchiveWriter.write(members, format: format, to: path, limit: bytes, limitReason: reason, isCancelled: check)
+                    } else {
+                        try ArchiveWriter.compress(members[0], to: path, limit: bytes, limitReason: reason, isCancelled: check)
+                    }
+                })
             }.detach()
         }
     }

@@ -59,6 +59,8 @@ public struct AgentConfig: Sendable, Equatable {
     public var uploadCert = ""
     public var uploadKey = ""
     public var retryAttempts = 8
+    /// Threads that run transfers (libcurl multi handles); 0: one per core, at most 4.
+    public var transferThreads = 0
     /// Defaults of the selection options (`upload.from`, …) by option name, for triggers
     /// that do not name them: set by `uploadFrom`, `uploadTo`, `maxFileSize`, `maxTotalSize`,
     /// `maxFiles`, `uploadOrder`, `uploadPriority`, `uploadArchive` and `uploadCompress`.
@@ -96,6 +98,7 @@ public struct AgentConfig: Sendable, Equatable {
         guard connectTimeout > 0 else { throw ConfigError("connectTimeout", "must be longer than zero") }
         guard stallTimeout >= 1 else { throw ConfigError("stallTimeout", "must be at least 1s") }
         guard retryAttempts >= 1 else { throw ConfigError("retryAttempts", "must be at least 1") }
+        guard (0...64).contains(transferThreads) else { throw ConfigError("transferThreads", "must be between 0 (one per core) and 64") }
         // Rotation walks the kept files one by one: a count in the billions would hang it.
         guard (0...1000).contains(logFileCount) else { throw ConfigError("logFileCount", "must be between 0 and 1000") }
         guard !statusFile.isEmpty else { throw ConfigError("statusFile", "must not be empty") }

@@ -60,7 +60,7 @@ public struct ConfigKey: Sendable {
             config.dataBudget = limit
         },
         text("proxy", \.proxy), text("uploadCert", \.uploadCert), text("uploadKey", \.uploadKey),
-        integer("retryAttempts", \.retryAttempts),
+        integer("retryAttempts", \.retryAttempts), integer("transferThreads", \.transferThreads),
         selectionDefault("uploadFrom", option: "upload.from"), selectionDefault("uploadTo", option: "upload.to"),
         selectionDefault("maxFileSize", option: "upload.maxFileSize"),
         selectionDefault("maxTotalSize", option: "upload.maxTotalSize"),

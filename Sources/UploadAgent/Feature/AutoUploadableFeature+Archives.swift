@@ -44,7 +44,7 @@ extension AutoUploadableFeature {
         let stage = archiveStage
         let path = file.path
         Task { [weak self] in
-            let result = await stage.build(manifest, compressing: false, to: path, cancelled: cancelled)
+            let result = await stage.build(manifest.members, format: manifest.format, to: path, cancelled: cancelled)
             await self?.archiveWritten(parentId, path: path, result)
         }
     }

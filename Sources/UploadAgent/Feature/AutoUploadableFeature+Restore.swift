@@ -74,9 +74,16 @@ extension AutoUploadableFeature {
             owe(upload)
             finishIfDone(upload.correlationId)
         }
-        let staged = Set(registry.live.compactMap { id in registry.upload(id)?.archive != nil ? registry.file("\(id)#1")?.path : nil })
+        var staged: Set<String> = []
+        for id in registry.live {
+            guard let upload = registry.upload(id) else { continue }
+            if upload.archive != nil, let archive = registry.file(upload.fileId(1)) { staged.insert(archive.path) }
+            if upload.compress == true {
+                for file in registry.files(of: upload) where !file.state.isFinal { staged.insert(compressedCopy(of: file.correlationId)) }
+            }
+        }
         let swept = archiveStage.sweep(keeping: staged)
-        if swept > 0 { logger.notice("state folder: removed \(swept) archive(s) of uploads that had ended") }
+        if swept > 0 { logger.notice("state folder: removed \(swept) archive(s) or compressed copies of uploads that had ended") }
         // Start options of files no upload resumes (their journal was damaged or lost, or
         // they ended just before a crash) are secrets with no use: they must not stay on disk.
         let orphaned = credentials.options.keys.filter { registry.file($0)?.state != .uploading }

@@ -81,7 +81,7 @@ extension AutoUploadableFeature {
               let upload = registry.upload(file.parentId) else { return }
         var options = upload.requestOptions
         options["storage.providers"] = "aws, azure, generic"
-        options["file.path"] = file.path
+        options["file.path"] = upload.compress == true ? file.path + ".gz" : file.path
         let request = DittoMessages(thing: identity.thing, featureId: config.featureId)
             .uploadRequest(correlationId: fileId, options: options, tenant: identity.tenant)
         if let messageId = environment.publisher.publish(topic: "e", payload: request.serialized()) {
@@ -89,7 +89,8 @@ extension AutoUploadableFeature {
         }
     }
 
-    /// Opens and checks the file, then runs its upload on a task of its own.
+    /// Opens and checks the file, then runs its upload on a task of its own (with
+    /// `upload.compress`, once its gzip copy is written).
     func launch(_ item: ReadyUpload) {
         let fileId = item.fileId
         guard let file = registry.file(fileId), file.state == .uploading, running[fileId] == nil else { return }
@@ -106,35 +107,52 @@ extension AutoUploadableFeature {
             fileFailed(fileId, reason: "it now leads through a link to another file than the one selected; not uploaded")
             return
         }
-        if let held = file.serverProgress, let recorded = file.identity, !opened.identity.isUnchanged(comparedTo: recorded) {
+        let change = file.identity.map { FileChange(from: $0, to: opened.identity) } ?? .unchanged
+        if let held = file.serverProgress, let recorded = file.identity, !change.keepsSelectedBytes {
             // The server holds bytes of the old contents: never an object half old, half
             // new. What it holds is given up, not left behind.
             let provider = item.provider
-            let source = UploadSource(path: file.path, size: recorded.size)
+            let source = UploadSource(path: file.path, size: file.size)
             let logger = self.logger
             Task {
                 if let problem = await provider.discard(held, of: source) {
                     logger.warning("could not give up what the server holds of \(file.path): \(problem)")
                 }
             }
-            fileFailed(fileId, reason: "the file changed since its upload began (size, modification time or inode differ), so it was not resumed")
+            fileFailed(fileId, reason: change.resumeRefusal(selectedSize: recorded.size))
             return
         }
-        let resuming = file.serverProgress
+        let compress = registry.upload(file.parentId)?.compress == true
         let started = registry.updateFile(fileId) { file in
-            file.identity = opened.identity
-            file.size = opened.identity.size
+            // An active log goes out as it was selected: its first N bytes (N journaled),
+            // also when a resume finds it longer. Any other change before its first byte
+            // went out takes the file as it is now, as Kanto does.
+            if !change.keepsSelectedBytes || file.identity == nil { file.identity = opened.identity }
+            if !compress { file.size = file.identity!.size }
             file.transferred = min(file.transferred, file.size)
         }!
         if started != file { journalFile(fileId) }
+        if case .grew(let size) = change {
+            logger.info("upload \(fileId) of \(file.path): the file grew to \(size) bytes since it was selected; its first \(started.identity!.size) bytes are uploaded, a later upload takes the rest")
+        }
+        if compress {
+            compressThenTransfer(item, opened: opened)
+        } else {
+            transfer(item, source: UploadSource(path: started.path, size: started.size, readPath: opened.readPath), holding: [opened])
+        }
+    }
+
+    /// Runs the transfer of a started file; `holding` keeps its descriptor open until it ends.
+    func transfer(_ item: ReadyUpload, source: UploadSource, holding: [OpenedFile]) {
+        let fileId = item.fileId
+        guard let file = registry.file(fileId), file.state == .uploading else { return }
+        let resuming = file.serverProgress
         if let resuming {
-            logger.info("upload \(fileId) of \(file.path) resumes: the server holds \(resuming.confirmedBytes) of \(started.size) bytes")
+            logger.info("upload \(fileId) of \(file.path) resumes: the server holds \(resuming.confirmedBytes) of \(file.size) bytes")
         } else if resumedFromJournal.contains(fileId) {
             logger.info("upload \(fileId) of \(file.path) starts again from byte 0: the server confirmed none of it before the agent stopped (a single PUT cannot resume); the progress told to the backend holds until this run passes it")
         }
-
-        let source = UploadSource(path: started.path, size: started.size, readPath: opened.readPath)
-        let relay = ProgressRelay(size: started.size) { [weak self] bytes in
+        let relay = ProgressRelay(size: source.size) { [weak self] bytes in
             Task { await self?.fileProgress(fileId, bytes: bytes) }
         }
         let confirmed = LatestValue<ServerProgress?>(resuming)
@@ -156,7 +174,7 @@ extension AutoUploadableFeature {
             } catch {
                 outcome = .failure(error)
             }
-            withExtendedLifetime(opened) {}
+            withExtendedLifetime(holding) {}
             await self?.fileFinished(fileId, outcome)
         }
     }
@@ -198,6 +216,7 @@ extension AutoUploadableFeature {
             }
             journalFile(fileId)
             credentials?.remove(fileId)
+            dropCompressedCopy(file)
             // One line per file at debug: a 10,000-file trigger would otherwise flood the
             // journal (and hit its rate limit); the upload's end is logged at info.
             logger.debug("upload \(fileId) of \(file.path) succeeded")
@@ -257,6 +276,7 @@ extension AutoUploadableFeature {
         }) else { return }
         outstanding.remove(fileId)
         credentials?.remove(fileId)
+        dropCompressedCopy(file)
         journalFile(fileId)
         logger.error("upload \(fileId) of \(file.path) failed: \(reason)")
         // The parent's state changes only when it ends (finishIfDone), not per failed file.

@@ -21,6 +21,7 @@ extension AutoUploadableFeature {
         var upload = UploadRecord(correlationId: id, startTime: environment.clock(), fileCount: selection.files.count)
         upload.refused = selection.refused.prefix(UploadRecord.maxRefusedShown).map { RefusedFile(path: $0.path, reason: $0.reason) }
         if chosen.priority != 0 { upload.priority = chosen.priority }
+        if chosen.compress { upload.compress = true }
         for (key, value) in options where key.hasPrefix("options.") {
             upload.requestOptions[String(key.dropFirst("options.".count))] = value
         }
@@ -157,6 +158,7 @@ extension AutoUploadableFeature {
             outstanding.remove(fileId)
             undeliveredRequests.remove(fileId)
             credentials?.remove(fileId)
+            dropCompressedCopy(file)
             registry.updateFile(fileId) { $0.state = .canceled }
             journalFile(fileId)
         }
