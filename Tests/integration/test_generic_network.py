@@ -18,14 +18,9 @@ import pytest
 from servers.fault_server import FaultServer
 from servers.gcs_resumable_server import GCSResumableServer
 from servers.http_faults import Fault
+from support.agent_process import agent_binary
 
-REPO = Path(__file__).resolve().parents[2]
-AGENT_BIN = Path(os.environ.get("AGENT_BIN", REPO / ".build/debug/file-upload-agent"))
 SECRET = "sig=Zm9vYmFyc2VjcmV0"
-
-pytestmark = pytest.mark.skipif(not os.access(AGENT_BIN, os.X_OK),
-                                reason=f"agent binary not built at {AGENT_BIN}")
-
 
 @pytest.fixture
 def big_file(tmp_path) -> tuple[Path, str, int]:
@@ -40,7 +35,7 @@ def upload(tmp_path: Path, source: Path, options: dict, timeout: float = 120) ->
     options_file = tmp_path / "options.json"
     options_file.write_text(json.dumps(options))
     environment = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    return subprocess.run([str(AGENT_BIN), "upload", str(source), "--provider", "generic",
+    return subprocess.run([str(agent_binary()), "upload", str(source), "--provider", "generic",
                            "--options-file", str(options_file)],
                           capture_output=True, text=True, timeout=timeout, env=environment)
 

@@ -3,19 +3,26 @@
 Why: S3 refuses SigV4 requests more than 15 minutes off (`RequestTimeTooSkewed`); the agent
 takes the offset from the server's `Date`, signs again and keeps the offset. A pre-signed
 URL is judged by its server, not refused on the gateway's clock alone. The agent's clock
-is shifted by its debug-only hook (FILE_UPLOAD_AGENT_CLOCK_OFFSET); the moto server
-refuses skewed requests as S3 does (servers/moto_clock_server.py).
+is shifted by the hook of the test-only debug build (FILE_UPLOAD_AGENT_CLOCK_OFFSET; the
+shipped binary has none); the moto server refuses skewed requests as S3 does
+(servers/moto_clock_server.py).
 """
 import datetime as dt
 import hashlib
 import os
 import pytest
 
+from support.agent_process import hooks_binary
 from support.azure_fixtures import AZURE_CONTAINER, make_azure_sas
 from support.s3_fixtures import make_file
 
 HOUR = 3600
 MIB = 1024 * 1024
+
+
+@pytest.fixture(autouse=True)
+def binary_with_hooks(monkeypatch):
+    monkeypatch.setenv("AGENT_BIN", str(hooks_binary()))
 
 
 def shifted_clock(seconds: int) -> dict:

@@ -1,8 +1,8 @@
 """Issue 11 item 4: the watchdog pings only while the agent's parts answer.
 
 Why: WATCHDOG=1 used to come from an independent timer, so a wedged feature actor or
-transfer thread kept being reported healthy and systemd never restarted it. The debug
-build's fault hook (FILE_UPLOAD_AGENT_FAULT=wedge-feature@S / wedge-engine@S) blocks one
+transfer thread kept being reported healthy and systemd never restarted it. The
+test-only debug build's fault hook (FILE_UPLOAD_AGENT_FAULT=wedge-feature@S / wedge-engine@S) blocks one
 part S seconds after start; the pings must stop within half of WatchdogSec.
 """
 import socket
@@ -10,7 +10,14 @@ import time
 
 import pytest
 
+from support.agent_process import hooks_binary
 from support.core_flow import expect_ok
+
+
+@pytest.fixture(autouse=True)
+def binary_with_hooks(monkeypatch):
+    monkeypatch.setenv("AGENT_BIN", str(hooks_binary()))
+
 
 
 def datagrams_with_times(sock: socket.socket, seconds: float) -> list:

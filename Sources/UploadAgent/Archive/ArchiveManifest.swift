@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The files an archive is made of, kept beside it in the state folder
 /// (`<archive>.members.json`) rather than in the journal, whose upload record is written

@@ -1,5 +1,9 @@
 import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Keeps the data budget's period and what was spent in it in `<stateDir>/budget.json`, so a
 /// restart inside a period does not hand out a fresh budget. Written atomically (temporary

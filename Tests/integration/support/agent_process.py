@@ -16,13 +16,22 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-DEFAULT_BIN = REPO_ROOT / ".build" / "debug" / "file-upload-agent"
+# The binary that ships (`make release`: optimised, stripped, no test hooks) is the one under
+# test; the debug build, whose fault and clock hooks the shipped one lacks, serves only the
+# tests that need those hooks (`hooks_binary`).
+SHIPPED_BIN = REPO_ROOT / "build" / "release" / "file-upload-agent"
+HOOKS_BIN = REPO_ROOT / ".build" / "debug" / "file-upload-agent"
 DEVICE_ID = "edge:device"
 TENANT_ID = "t1"
 
 
 def agent_binary() -> Path:
-    return Path(os.environ.get("AGENT_BIN", str(DEFAULT_BIN)))
+    return Path(os.environ.get("AGENT_BIN", str(SHIPPED_BIN)))
+
+
+def hooks_binary() -> Path:
+    """The test-only build that reads FILE_UPLOAD_AGENT_FAULT and FILE_UPLOAD_AGENT_CLOCK_OFFSET."""
+    return Path(os.environ.get("HOOKS_AGENT_BIN", str(HOOKS_BIN)))
 
 
 def run_cli(*args: str, timeout: float = 30.0, env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
@@ -46,7 +55,7 @@ class AgentProcess:
     def start(self) -> "AgentProcess":
         binary = agent_binary()
         if not binary.exists():
-            raise FileNotFoundError(f"agent binary not found at {binary} (build it or set AGENT_BIN)")
+            raise FileNotFoundError(f"agent binary not found at {binary} (make release, or set AGENT_BIN)")
         self.config_path.write_text(json.dumps(self.config, indent=2))
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen([str(binary), "--config", str(self.config_path), *self.extra_args],

@@ -14,6 +14,7 @@ from urllib.parse import quote
 import pytest
 
 from servers.azure_blob_server import AzureBlobServer
+from support.agent_process import agent_binary
 
 AZURE_CONTAINER = "uploads"
 AZURE_SAS_VERSION = "2021-08-06"
@@ -73,14 +74,6 @@ def azure_blob_client(azure_server, azure_sas):
     return make
 
 
-def _agent_binary() -> str:
-    import os
-    from pathlib import Path
-
-    default = Path(__file__).resolve().parents[3] / ".build" / "debug" / "file-upload-agent"
-    return os.environ.get("AGENT_BIN", str(default))
-
-
 @pytest.fixture
 def azure_agent_upload(tmp_path):
     """Runs `file-upload-agent upload FILE --provider azure --options-file …` and returns the
@@ -90,9 +83,9 @@ def azure_agent_upload(tmp_path):
     import subprocess
     import time
 
-    binary = _agent_binary()
+    binary = str(agent_binary())
     if not os.access(binary, os.X_OK):
-        pytest.fail(f"agent binary {binary} not built (swift build, or set AGENT_BIN)")
+        pytest.fail(f"agent binary {binary} not built (make release, or set AGENT_BIN)")
 
     def run(path, options: dict, checksum: bool = False, timeout: float = 180, env: dict | None = None,
             config: dict | None = None):

@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 
 from servers.moto_s3 import MotoS3
+from support.agent_process import agent_binary
 
-REPO = Path(__file__).resolve().parents[3]
 
 
 def agent_bin() -> str:
-    return os.environ.get("AGENT_BIN", str(REPO / ".build" / "debug" / "file-upload-agent"))
+    return str(agent_binary())
 
 
 @dataclass
