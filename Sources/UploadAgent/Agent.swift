@@ -1,12 +1,12 @@
 import Dispatch
 import Logging
-import Synchronization
+import ServiceLifecycle
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// The running daemon: wires configuration, logging, the MQTT connection, the feature,
-/// the transfer engine and the status file, then waits for SIGTERM/SIGINT.
+/// the transfer engine and the status file, then runs until SIGTERM/SIGINT.
 public final class Agent: Sendable {
     let config: AgentConfig
     let unknownConfigKeys: [String]
@@ -46,13 +46,13 @@ public final class Agent: Sendable {
         }
         // Unbounded: a burst of commands is queued, never dropped to make room. The
         // feature handles each in O(1), so the queue drains as fast as the broker fills it.
-        let events = EventInbox<MQTTEvent>()
+        let events = EventInbox<FeatureEvent>()
         let connection: MQTTConnection
         do {
             let clientId = "file-upload-agent-\(getpid())-\(Int(systemWallClock()))"
             connection = try MQTTConnection(options: try MQTTOptions(config: config, clientId: clientId),
                                             subscriptions: [HonoTopic.subscription, DeviceIdentity.responseTopic],
-                                            onEvent: { events.yield($0) })
+                                            onEvent: { events.yield(.mqtt($0)) })
         } catch {
             logger.critical("cannot set up MQTT: \(error)")
             return 2
@@ -68,23 +68,11 @@ public final class Agent: Sendable {
             },
             logger: logger, link: link)
         environment.syncLog = { sink.sync() }
-        let feature = AutoUploadableFeature(config: config, environment: environment, durable: true)
+        let feature = AutoUploadableFeature(config: config, environment: environment, durable: true, mailbox: events)
         await feature.restore()
         await feature.writeStatus()
 
         let notifier = SystemdNotifier()
-        let stopping = Atomic<Bool>(false)
-        let watcher = SignalWatcher { signal in
-            guard !stopping.exchange(true, ordering: .relaxed) else { return }
-            logger.notice("received signal \(signal): stopping")
-            notifier.notify("STOPPING=1")
-            // Events keep flowing while the feature stops: the broker's acknowledgements
-            // of the PAUSED statuses arrive through them.
-            Task {
-                await feature.shutdown()
-                events.finish()
-            }
-        }
         // Pings only while the feature actor and the transfer thread answer (WatchdogPulse).
         let watchdog = notifier.watchdogInterval.map { halfTimeout in
             WatchdogPulse(deadline: halfTimeout, probes: [
@@ -95,13 +83,36 @@ public final class Agent: Sendable {
         logger.info("file-upload-agent \(AgentVersion.current) starting; broker \(RedactedURL.describe(config.broker))")
         connection.start()
 
-        var ready = false
-        while let batch = await events.next() {
-            await feature.handle(batch)
-            if !ready, batch.contains(where: { if case .connected = $0 { true } else { false } }) {
-                ready = true
-                notifier.notify("READY=1\nSTATUS=connected to \(RedactedURL.describe(config.broker))")
+        // SIGTERM or SIGINT starts swift-service-lifecycle's graceful shutdown: the feature
+        // stops (bounded by `stopTimeout`) while events keep flowing, since the broker's
+        // acknowledgements of the PAUSED statuses arrive through them; then the loop ends.
+        let connectedTo = "READY=1\nSTATUS=connected to \(RedactedURL.describe(config.broker))"
+        let daemon = ClosureService {
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    guard (try? await gracefulShutdown()) != nil else { return }
+                    logger.notice("stopping: SIGTERM or SIGINT received")
+                    notifier.notify("STOPPING=1")
+                    await feature.shutdown()
+                    events.finish()
+                }
+                var ready = false
+                while let batch = await events.next() {
+                    await feature.handle(batch)
+                    if !ready, batch.contains(where: { if case .mqtt(.connected) = $0 { true } else { false } }) {
+                        ready = true
+                        notifier.notify(connectedTo)
+                    }
+                }
+                group.cancelAll()
             }
+        }
+        let services = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [daemon], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await services.run()
+        } catch {
+            logger.error("stopped after an error: \(error)")
         }
 
         connection.stop()
@@ -109,7 +120,6 @@ public final class Agent: Sendable {
         if let budgetStore, let budget = link?.budget { budgetStore.saveNow(budget) }
         watchdog?.cancel()
         statusWriter.flush()
-        withExtendedLifetime(watcher) {}
         logger.info("stopped")
         return 0
     }

@@ -1,4 +1,7 @@
 import ArgumentParser
+import Logging
+import ServiceLifecycle
+import Synchronization
 import UploadAgent
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -18,7 +21,7 @@ struct UploadCommand: AsyncParsableCommand {
             + "Exit status: 0 uploaded, 1 upload failed, 2 invalid options or config.")
 
     @Argument(help: "The file to upload.") var file: String
-    @Option(help: "Storage provider: generic, aws or azure (overrides storage.provider in the options).")
+    @Option(help: "Storage provider: \(StorageProviders.choices) (overrides storage.provider in the options).")
     var provider: String?
     @Option(name: .customLong("options-file"), help: "JSON object with the start options.") var optionsFile: String
     @Option(help: "Agent config file (checksum, serverCert, timeouts, proxy…).") var config: String?
@@ -40,24 +43,31 @@ struct UploadCommand: AsyncParsableCommand {
 
         let engine = CurlTransferPool(settings: TransferSettings(config: agentConfig),
                                       engines: agentConfig.transferThreads > 0 ? agentConfig.transferThreads : nil)
-        let task = Task { [options, agentConfig, file] in
-            try await SingleUpload.run(
-                path: file, options: options, config: agentConfig, engine: engine,
-                onRetry: { attempt, reason in printError("retrying (attempt \(attempt)) after: \(reason)") },
-                progress: { _ in })
+        // SIGTERM or SIGINT cancels the upload (swift-service-lifecycle's cancellation signals).
+        let outcome = Mutex<Result<Int64, any Error>>(.failure(CancellationError()))
+        let upload = ClosureService { [options, agentConfig, file] in
+            do {
+                let bytes = try await SingleUpload.run(
+                    path: file, options: options, config: agentConfig, engine: engine,
+                    onRetry: { attempt, reason in printError("retrying (attempt \(attempt)) after: \(reason)") },
+                    progress: { _ in })
+                outcome.withLock { $0 = .success(bytes) }
+            } catch {
+                outcome.withLock { $0 = .failure(error) }
+            }
         }
-        let watcher = SignalWatcher { _ in task.cancel() }
-        defer { withExtendedLifetime(watcher) {} }
-        do {
-            let bytes = try await task.value
+        var quiet = Logger(label: "upload")
+        quiet.logLevel = .critical
+        try? await ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [upload], cancellationSignals: [.sigterm, .sigint], logger: quiet)).run()
+        switch outcome.withLock({ $0 }) {
+        case .success(let bytes):
             print("uploaded \(file) (\(bytes) bytes)")
-        } catch let error as InvalidStartOptions {
+        case .failure(let error as InvalidStartOptions):
             fail(2, error.message)
-        } catch is CancellationError {
+        case .failure(let error) where UploadError(classifying: error) == .cancelled:
             fail(1, "upload of \(file) cancelled")
-        } catch let error as TransferError where error.kind == .cancelled {
-            fail(1, "upload of \(file) cancelled")
-        } catch {
+        case .failure(let error):
             fail(1, "\(error)")
         }
     }

@@ -94,16 +94,16 @@ import Testing
 
 @Suite struct UnstartedUploadExpiryTests {
     @Test func requestsNeverAnsweredFailTheirFilesAfterRequestTimeout() async {
-        let clock = ManualClock(now: 1_000_000)
+        let clock = TestClock(now: 1_000_000)
         let harness = FeatureHarness(clock: clock) { $0.requestTimeout = 60 }
         defer { harness.files.remove() }
         await harness.feature.handle(.connected)
         await harness.command("trigger", #"{"correlationID":"ignored"}"#, requestId: "1")
         await harness.command("start", #"{"correlationID":"ignored#1","options":{"https.url":"http://127.0.0.1:9/"}}"#, requestId: "s")
-        clock.now += 30
+        clock.advance(by: 30)
         _ = await harness.feature.housekeep()
         #expect(harness.publisher.lastUploads().allSatisfy { $0["state"]?.stringValue != "FAILED" })
-        clock.now += 31
+        clock.advance(by: 31)
         _ = await harness.feature.housekeep()
         let failed = await harness.eventually {
             harness.publisher.lastUploads().contains { $0["correlationId"]?.stringValue == "ignored" && $0["state"]?.stringValue == "FAILED" }

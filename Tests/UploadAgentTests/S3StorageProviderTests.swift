@@ -28,9 +28,11 @@ import Glibc
     }
 
     static func provider(_ transport: FakeS3Transport, options extra: [String: String] = [:], checksum: Bool = false,
-                         partSize: Int64 = S3PartPlan.minimumPartSize) throws -> S3StorageProvider {
+                         partSize: Int64 = S3PartPlan.minimumPartSize,
+                         waits: ProgressLog = ProgressLog()) throws -> S3StorageProvider {
+        // Waits between attempts are recorded, not slept.
         let context = ProviderContext(transport: transport, checksum: checksum, deviceId: "ns:device",
-                                      now: { 1_369_353_600 })
+                                      now: { 1_369_353_600 }, sleep: { waits.record(Int64($0 * 1000)) })
         return try S3StorageProvider(options: options.merging(extra) { $1 }, context: context, partSize: partSize)
     }
 
@@ -160,9 +162,11 @@ import Glibc
         let file = try Self.makeFile(size: S3PartPlan.minimumPartSize + 1)
         let error = HTTPResponse(status: 500, body: Array("<Error><Code>InternalError</Code></Error>".utf8))
         let transport = FakeS3Transport(failingPart: (1, error), abortFailures: 2)
-        await #expect(throws: UploadFailure.self) { try await Self.provider(transport).upload(file) { _ in } }
+        let waits = ProgressLog()
+        await #expect(throws: UploadFailure.self) { try await Self.provider(transport, waits: waits).upload(file) { _ in } }
         let tail = transport.requests.filter { $0.method == "DELETE" || $0.method == "GET" }.map(\.method)
         #expect(tail == ["DELETE", "DELETE", "DELETE", "GET"])
+        #expect(waits.all.suffix(2) == [250, 500], "backoff between the aborts: \(waits.all)")
     }
 
     @Test func abortThatNeverWorksIsReported() async throws {

@@ -24,60 +24,49 @@ extension AutoUploadableFeature {
     }
 
     func cancelSchedule() {
-        schedule?.cancel()
-        schedule = nil
+        timers.cancel(.activation)
         nextRunAt = nil
-        scheduleGeneration += 1
     }
 
-    /// Replaces any running schedule with one for the current window: a new window or
-    /// period never leaves two schedules running.
+    /// Replaces any armed run with one for the current window: a new window or period
+    /// never leaves two schedules running (arming replaces, and a stale expiry is ignored).
     func reschedule() {
         cancelSchedule()
+        scheduleNextRun()
+    }
+
+    /// Arms the next run; when the window has none left, an expiry at once that closes it
+    /// (after the command that got here has been answered, as every run comes).
+    func scheduleNextRun() {
         guard let window else { return }
-        let generation = scheduleGeneration
-        let clock = environment.clock
-        let sleep = environment.sleep
-        let previousRun = lastRun
-        schedule = Task { [weak self] in
-            var lastRun = previousRun
-            while !Task.isCancelled {
-                guard let next = window.nextRun(now: clock(), lastRun: lastRun) else {
-                    await self?.windowClosed(generation)
-                    return
-                }
-                await self?.setNextRun(next, generation)
-                let wait = next - clock()
-                if wait > 0 {
-                    do { try await sleep(wait) } catch { return }
-                }
-                guard !Task.isCancelled, let self else { return }
-                await self.periodicTrigger(generation, at: next)
-                lastRun = next
-            }
-        }
-    }
-
-    func setNextRun(_ time: Double, _ generation: Int) {
-        guard generation == scheduleGeneration else { return }
-        nextRunAt = time
+        let now = environment.clock.now()
+        nextRunAt = window.nextRun(now: now, lastRun: lastRun)
         scheduleStatus()
+        timers.arm(.activation, after: nextRunAt.map { $0 - now } ?? 0)
     }
 
-    func windowClosed(_ generation: Int) {
-        guard generation == scheduleGeneration else { return }
+    /// The armed run is due: the periodic trigger, then the next run; or the window's end.
+    func activationDue() {
+        guard accepting, window != nil else { return }
+        guard let next = nextRunAt else {
+            windowClosed()
+            return
+        }
+        periodicTrigger(at: next)
+        scheduleNextRun()
+    }
+
+    func windowClosed() {
         logger.info("activation window closed")
         window = nil
         lastRun = nil
         journalWindow()
         nextRunAt = nil
-        schedule = nil
         publishAutoUpload()
         scheduleStatus()
     }
 
-    func periodicTrigger(_ generation: Int, at time: Double) {
-        guard generation == scheduleGeneration, accepting else { return }
+    func periodicTrigger(at time: Double) {
         lastRun = time
         journalWindow()
         defer { pump() }

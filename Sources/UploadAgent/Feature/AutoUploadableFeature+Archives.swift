@@ -41,12 +41,7 @@ extension AutoUploadableFeature {
         }
         let cancelled = AtomicFlag()
         archiveWrites[parentId] = cancelled
-        let stage = archiveStage
-        let path = file.path
-        Task { [weak self] in
-            let result = await stage.build(manifest.members, format: manifest.format, to: path, cancelled: cancelled)
-            await self?.archiveWritten(parentId, path: path, result)
-        }
+        work.writeArchive(parentId, manifest: manifest, stage: archiveStage, to: file.path, cancelled: cancelled)
     }
 
     func archiveWritten(_ parentId: String, path: String, _ result: Result<ArchiveSummary, ArchiveError>) {

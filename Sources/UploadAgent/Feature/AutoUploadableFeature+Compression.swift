@@ -24,22 +24,14 @@ extension AutoUploadableFeature {
         StatusFileWriter.makeDirectory(archiveStage.folder)
         // Read through the opened descriptor: the bytes of the file that was checked.
         let member = ArchiveMember(path: opened.readPath, name: "", identity: identity)
-        let (stage, cancelled) = (archiveStage, AtomicFlag())
-        launchedAt[fileId] = environment.clock()
-        running[fileId] = Task { [weak self] in
-            let result = await withTaskCancellationHandler {
-                await stage.build([member], format: nil, to: copy, cancelled: cancelled)
-            } onCancel: {
-                cancelled.set()
-            }
-            await self?.compressed(item, copy: copy, opened: opened, result.map { $0.archiveBytes })
-        }
+        pipeline.launched(fileId, since: environment.clock.now(),
+                          transfer: work.compress(item, member: member, stage: archiveStage, to: copy, opened: opened))
     }
 
     /// The copy is written (its size; nil: the one a resume found): its transfer begins.
     func compressed(_ item: ReadyUpload, copy: String, opened: OpenedFile, _ result: Result<Int64?, ArchiveError>) {
         let fileId = item.fileId
-        running[fileId] = nil
+        _ = pipeline.finished(fileId)
         guard let file = registry.file(fileId), file.state == .uploading else {
             if registry.file(fileId)?.state.isFinal ?? true { unlink(copy) }
             pump()

@@ -9,11 +9,7 @@ extension AutoUploadableFeature {
     func scheduleStatus() {
         guard !statusScheduled else { return }
         statusScheduled = true
-        let delay = max(0, statusBuiltAt + Self.statusInterval - monotonicSeconds())
-        Task { [weak self] in
-            if delay > 0 { try? await Task.sleep(for: .seconds(delay)) }
-            await self?.writeStatus()
-        }
+        timers.arm(.status, after: statusBuiltAt + Self.statusInterval - environment.clock.uptime())
     }
 
     static var statusInterval: Double { 0.2 }
@@ -21,12 +17,13 @@ extension AutoUploadableFeature {
     /// Builds the status document (PROTOCOL.md section 8) and hands it to the writer.
     func writeStatus() {
         statusScheduled = false
-        statusBuiltAt = monotonicSeconds()
+        timers.cancel(.status)
+        statusBuiltAt = environment.clock.uptime()
         environment.statusSink(statusDocument())
     }
 
     func statusDocument() -> JSONValue {
-        let now = environment.clock()
+        let now = environment.clock.now()
         return [
             "agent": [
                 "version": .string(AgentVersion.current), "pid": .number(Double(getpid())),
@@ -42,7 +39,11 @@ extension AutoUploadableFeature {
                 "nextRunAt": nextRunAt.map { .string(RFC3339.format($0)) } ?? .null,
             ],
             "uploads": .array(registry.live.compactMap { id in
-                registry.upload(id).map { $0.statusValue(files: statusFiles(of: $0)) }
+                registry.upload(id).map { upload in
+                    upload.statusValue(files: statusFiles(of: upload)) { fileId in
+                        if case .queued? = pipeline.phase(of: fileId) { true } else { false }
+                    }
+                }
             }),
             "recent": .array(recent.map(\.row)),
             "link": linkStatus(),
@@ -53,7 +54,7 @@ extension AutoUploadableFeature {
     /// one, the files in flight (the counts by state say the rest).
     func statusFiles(of upload: UploadRecord) -> [FileRecord] {
         if upload.fileCount <= Self.maxStatusFiles { return registry.files(of: upload) }
-        return running.keys.compactMap { registry.file($0) }
+        return pipeline.running.compactMap { registry.file($0.fileId) }
             .filter { $0.parentId == upload.correlationId }
             .sorted { $0.correlationId < $1.correlationId }
     }
@@ -65,24 +66,24 @@ extension AutoUploadableFeature {
     public func shutdown() async {
         accepting = false
         cancelSchedule()
-        housekeeping?.cancel()
-        identityWarning?.cancel()
-        identityWarning = nil
-        housekeeping = nil
-        let deadline = environment.clock() + config.stopTimeout
-        while !running.isEmpty && environment.clock() < deadline {
-            try? await Task.sleep(for: .milliseconds(100))
+        timers.cancel(.housekeeping)
+        timers.cancel(.identityWarning)
+        let clock = environment.clock
+        let deadline = clock.uptime() + config.stopTimeout
+        while pipeline.runningCount > 0 && clock.uptime() < deadline {
+            try? await clock.sleep(for: 0.1)
         }
         suspending.set()
-        let stopping = Array(running.values)
-        for (fileId, task) in running {
-            task.cancel()
+        let (running, queued) = pipeline.suspend()
+        let stopping = running.map(\.transfer)
+        for (fileId, transfer) in running {
+            transfer.cancel()
             registry.updateFile(fileId) { $0.state = .paused }
             journalFile(fileId)
         }
-        while let waiting = ready.popFirst() {
-            registry.updateFile(waiting.fileId) { $0.state = .paused }
-            journalFile(waiting.fileId)
+        for fileId in queued {
+            registry.updateFile(fileId) { $0.state = .paused }
+            journalFile(fileId)
         }
         for id in registry.live where registry.upload(id)?.state == .uploading {
             registry.updateUpload(id) { $0.state = .paused }
@@ -94,14 +95,14 @@ extension AutoUploadableFeature {
         // Let the transfers wind down, but never hold the stop for long.
         await withTaskGroup(of: Void.self) { group in
             group.addTask { for task in stopping { await task.value } }
-            group.addTask { try? await Task.sleep(for: .seconds(Self.cleanupTimeout)) }
+            group.addTask { try? await clock.sleep(for: Self.cleanupTimeout) }
             await group.next()
             group.cancelAll()
         }
         // The PAUSED statuses should reach the broker before the connection closes.
-        let ackDeadline = environment.clock() + Self.acknowledgementWait
-        while connected && !undeliveredLastUpload.isEmpty && environment.clock() < ackDeadline {
-            try? await Task.sleep(for: .milliseconds(50))
+        let ackDeadline = clock.uptime() + Self.acknowledgementWait
+        while connected && delivery.owesLastUpload && clock.uptime() < ackDeadline {
+            try? await clock.sleep(for: 0.05)
         }
         if let journal {
             journal.compact(journalSnapshot())

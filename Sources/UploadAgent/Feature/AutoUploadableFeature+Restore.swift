@@ -8,7 +8,7 @@ extension AutoUploadableFeature {
     public func restore() {
         guard let journal, let credentials else { return }
         let report: (String) -> Void = { [logger] problem in logger.error("state folder: \(problem)") }
-        let state = journal.load(now: environment.clock(), problems: report)
+        let state = journal.load(now: environment.clock.now(), problems: report)
         credentials.load(problems: report)
 
         if let persisted = state.window {
@@ -46,17 +46,17 @@ extension AutoUploadableFeature {
                 switch files[index].state {
                 case .uploading, .paused:
                     let id = files[index].correlationId
-                    resumedFromJournal.insert(id)
-                    if let options = credentials.options[id], StartOptionsExpiry.isValid(options, now: environment.clock()),
+                    pipeline.markResumed(id)
+                    if let options = credentials.options[id], StartOptionsExpiry.isValid(options, now: environment.clock.now()),
                        let provider = try? makeProvider(for: id, options: options) {
                         files[index].state = .uploading
-                        ready.push(ReadyUpload(fileId: id, provider: provider), priority: upload.rank)
+                        pipeline.queue(id, provider: provider, priority: upload.rank)
                         resumed += 1
                         recovery.note(files[index], renewing: false)
                     } else {
                         files[index].state = .pending
                         credentials.remove(id)
-                        renewals.push(id)
+                        pipeline.needsRenewal(id)
                         renewing += 1
                         recovery.note(files[index], renewing: true)
                     }
@@ -107,8 +107,7 @@ extension AutoUploadableFeature {
 
     /// Marks the upload's status as owed to the backend (sent once connected).
     private func owe(_ upload: UploadRecord) {
-        lastUploadSequence += 1
-        undeliveredLastUpload[upload.correlationId] = lastUploadSequence
+        _ = delivery.oweLastUpload(of: upload.correlationId)
     }
 
     /// The whole live state as journal records: the compacted journal.

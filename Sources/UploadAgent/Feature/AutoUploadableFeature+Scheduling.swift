@@ -12,15 +12,15 @@ extension AutoUploadableFeature {
     /// for every upload that has none out or waiting, so requests one upload leaves
     /// unanswered never hold back another.
     func pump() {
-        while linkHold == nil, running.count < config.maxConcurrentUploads, let next = ready.popFirst() {
+        while linkHold == nil, pipeline.runningCount < config.maxConcurrentUploads, let next = pipeline.nextQueued() {
             launch(next)
         }
         guard connected, identity != nil, accepting else { return }
         let limit = config.maxConcurrentUploads + requestWindow.size
         var shares: [String: Int]?
         while true {
-            let full = outstanding.count + ready.count + running.count >= limit
-            if full && shares == nil { shares = windowShares() }
+            let full = pipeline.inFlight >= limit
+            if full && shares == nil { shares = pipeline.shares { registry.file($0)?.parentId } }
             guard let fileId = nextFileToRequest(beyondWindow: full ? shares : nil) else { break }
             if full, let parent = registry.file(fileId)?.parentId { shares?[parent, default: 0] += 1 }
             sendRequest(fileId)
@@ -28,28 +28,20 @@ extension AutoUploadableFeature {
         ensureHousekeeping()
     }
 
-    /// Per upload, its files requested and not started, or started and waiting for a slot.
-    func windowShares() -> [String: Int] {
-        var shares: [String: Int] = [:]
-        for id in outstanding { if let parent = registry.file(id)?.parentId { shares[parent, default: 0] += 1 } }
-        for item in ready.elements { if let parent = registry.file(item.fileId)?.parentId { shares[parent, default: 0] += 1 } }
-        return shares
-    }
-
     /// The next file that needs a request: renewals first, then new files in trigger order.
     /// With `beyondWindow` (the window is full), only a first file of an upload that has
     /// none in the window (share 0).
     func nextFileToRequest(beyondWindow shares: [String: Int]? = nil) -> String? {
         if shares == nil {
-            while let fileId = renewals.popFirst() {
-                if let file = registry.file(fileId), file.state == .pending, file.requestedAt == nil { return fileId }
+            while let fileId = pipeline.nextRenewal() {
+                if registry.file(fileId)?.state == .pending { return fileId }
             }
         }
         var index = 0
-        while index < requestQueue.count {
-            let parentId = requestQueue[index]
+        while index < pipeline.requestOrder.count {
+            let parentId = pipeline.requestOrder[index]
             guard let upload = registry.upload(parentId), !upload.state.isFinal else {
-                requestQueue.remove(at: index)
+                pipeline.requestOrder.remove(at: index)
                 continue
             }
             if let shares, shares[parentId, default: 0] > 0 {
@@ -61,17 +53,16 @@ extension AutoUploadableFeature {
             while number <= upload.fileCount {
                 let fileId = upload.fileId(number)
                 number += 1
-                if let file = registry.file(fileId), file.state == .pending, file.requestedAt == nil { return fileId }
+                if registry.file(fileId)?.state == .pending, pipeline.phase(of: fileId) == nil { return fileId }
             }
-            requestQueue.remove(at: index)
+            pipeline.requestOrder.remove(at: index)
         }
         return nil
     }
 
     func sendRequest(_ fileId: String) {
-        registry.updateFile(fileId) { $0.requestedAt = environment.clock() }
-        outstanding.insert(fileId)
-        undeliveredRequests.insert(fileId)
+        pipeline.requested(fileId, at: environment.clock.now())
+        delivery.oweRequest(fileId)
         publishRequest(fileId)
     }
 
@@ -80,12 +71,12 @@ extension AutoUploadableFeature {
         guard connected, let identity, let file = registry.file(fileId),
               let upload = registry.upload(file.parentId) else { return }
         var options = upload.requestOptions
-        options["storage.providers"] = "aws, azure, generic"
+        options["storage.providers"] = StorageProviders.requested
         options["file.path"] = upload.compress == true ? file.path + ".gz" : file.path
         let request = DittoMessages(thing: identity.thing, featureId: config.featureId)
             .uploadRequest(correlationId: fileId, options: options, tenant: identity.tenant)
         if let messageId = environment.publisher.publish(topic: "e", payload: request.serialized()) {
-            awaitingAck[messageId] = .request(fileId: fileId)
+            delivery.published(.request(fileId: fileId), as: messageId)
         }
     }
 
@@ -93,7 +84,7 @@ extension AutoUploadableFeature {
     /// `upload.compress`, once its gzip copy is written).
     func launch(_ item: ReadyUpload) {
         let fileId = item.fileId
-        guard let file = registry.file(fileId), file.state == .uploading, running[fileId] == nil else { return }
+        guard let file = registry.file(fileId), file.state == .uploading, case .queued? = pipeline.phase(of: fileId) else { return }
         let opened: OpenedFile
         do {
             opened = try OpenedFile.open(file.path)
@@ -111,14 +102,7 @@ extension AutoUploadableFeature {
         if let held = file.serverProgress, let recorded = file.identity, !change.keepsSelectedBytes {
             // The server holds bytes of the old contents: never an object half old, half
             // new. What it holds is given up, not left behind.
-            let provider = item.provider
-            let source = UploadSource(path: file.path, size: file.size)
-            let logger = self.logger
-            Task {
-                if let problem = await provider.discard(held, of: source) {
-                    logger.warning("could not give up what the server holds of \(file.path): \(problem)")
-                }
-            }
+            work.discard(held, of: UploadSource(path: file.path, size: file.size), with: item.provider)
             fileFailed(fileId, reason: change.resumeRefusal(selectedSize: recorded.size))
             return
         }
@@ -149,34 +133,21 @@ extension AutoUploadableFeature {
         let resuming = file.serverProgress
         if let resuming {
             logger.info("upload \(fileId) of \(file.path) resumes: the server holds \(resuming.confirmedBytes) of \(file.size) bytes")
-        } else if resumedFromJournal.contains(fileId) {
+        } else if pipeline.resumed.contains(fileId) {
             logger.info("upload \(fileId) of \(file.path) starts again from byte 0: the server confirmed none of it before the agent stopped (a single PUT cannot resume); the progress told to the backend holds until this run passes it")
         }
-        let relay = ProgressRelay(size: source.size) { [weak self] bytes in
-            Task { await self?.fileProgress(fileId, bytes: bytes) }
+        let mailbox = self.mailbox
+        let relay = ProgressRelay(size: source.size) { bytes in
+            mailbox.yield(.transfer(fileId: fileId, .progress(bytes)))
         }
-        let confirmed = LatestValue<ServerProgress?>(resuming)
         let suspending = self.suspending
         let resumption = UploadResumption(
             from: resuming,
-            confirmed: { [weak self] progress in
-                confirmed.set(progress)
-                Task { await self?.serverConfirmed(fileId, confirmed.current) }
-            },
+            confirmed: { progress in mailbox.yield(.transfer(fileId: fileId, .confirmed(progress))) },
             keepsServerStateOnCancel: { suspending.isSet })
-        let provider = item.provider
-        launchedAt[fileId] = environment.clock()
-        running[fileId] = Task { [weak self] in
-            let outcome: Result<Void, any Error>
-            do {
-                try await provider.upload(source, resumption: resumption, progress: { relay.report($0) })
-                outcome = .success(())
-            } catch {
-                outcome = .failure(error)
-            }
-            withExtendedLifetime(holding) {}
-            await self?.fileFinished(fileId, outcome)
-        }
+        pipeline.launched(fileId, since: environment.clock.now(),
+                          transfer: work.transfer(fileId, provider: item.provider, source: source, resumption: resumption,
+                                                  progress: relay, holding: holding))
     }
 
     func fileProgress(_ fileId: String, bytes: Int64) {
@@ -200,14 +171,14 @@ extension AutoUploadableFeature {
         scheduleStatus()
     }
 
-    func fileFinished(_ fileId: String, _ outcome: Result<Void, any Error>) {
-        running[fileId] = nil
-        let launched = launchedAt.removeValue(forKey: fileId)
+    func fileFinished(_ fileId: String, _ outcome: Result<Void, UploadError>) {
+        let launched = pipeline.finished(fileId)
         defer { pump() }
         guard let file = registry.file(fileId), file.state == .uploading else { return }
         switch outcome {
         case .success:
-            if let launched { requestWindow.uploaded(in: environment.clock() - launched) }
+            if let launched { requestWindow.uploaded(in: environment.clock.now() - launched) }
+            pipeline.remove(fileId)
             registry.updateFile(fileId) { file in
                 file.state = .success
                 file.transferred = file.size
@@ -235,19 +206,18 @@ extension AutoUploadableFeature {
             }
             statusChanged(file.parentId, onlyProgress: true)
             finishIfDone(file.parentId)
-        case .failure(let error):
-            if S3MultipartUploader.isCancellation(error) {
-                return  // cancelled by the backend (already CANCELED) or suspended (PAUSED)
-            }
-            let failure = error as? UploadFailure
+        case .failure(.cancelled):
+            return  // cancelled by the backend (already CANCELED) or suspended (PAUSED)
+        case .failure(.credentialsRefused(let reason)):
             // A resume may outlive its credentials; a first attempt with refused ones fails
             // as in Kanto, so a backend that sent bad ones hears of it at once.
-            let isResume = file.serverProgress != nil || resumedFromJournal.contains(fileId)
-            if let failure, failure.credentialsRefused, isResume, file.credentialRenewals < Self.maxCredentialRenewals {
-                renewCredentials(fileId, because: failure.message)
-                return
+            let isResume = file.serverProgress != nil || pipeline.resumed.contains(fileId)
+            if isResume, file.credentialRenewals < Self.maxCredentialRenewals {
+                renewCredentials(fileId, because: reason)
+            } else {
+                fileFailed(fileId, reason: reason)
             }
-            let reason = failure?.message ?? (error as? TransferError)?.message ?? "\(error)"
+        case .failure(.failed(let reason)):
             fileFailed(fileId, reason: reason)
         }
     }
@@ -257,12 +227,11 @@ extension AutoUploadableFeature {
     func renewCredentials(_ fileId: String, because reason: String) {
         guard let file = registry.updateFile(fileId, { file in
             file.state = .pending
-            file.requestedAt = nil
             file.credentialRenewals += 1
         }) else { return }
         credentials?.remove(fileId)
         journalFile(fileId)
-        renewals.push(fileId)
+        pipeline.needsRenewal(fileId)
         logger.warning("upload \(fileId) of \(file.path): the server refused its credentials (\(reason)); asking the backend for new ones")
         scheduleStatus()
     }
@@ -272,9 +241,8 @@ extension AutoUploadableFeature {
         guard let file = registry.updateFile(fileId, { file in
             file.state = .failed
             file.message = reason
-            file.requestedAt = nil
         }) else { return }
-        outstanding.remove(fileId)
+        pipeline.remove(fileId)
         credentials?.remove(fileId)
         dropCompressedCopy(file)
         journalFile(fileId)
@@ -289,14 +257,8 @@ extension AutoUploadableFeature {
     /// A once-a-second round while uploads exist: requests that waited too long fail,
     /// and the journal is compacted once it has grown well past what it describes.
     func ensureHousekeeping() {
-        guard housekeeping == nil, accepting else { return }
-        let sleep = environment.sleep
-        housekeeping = Task { [weak self] in
-            while !Task.isCancelled {
-                do { try await sleep(1) } catch { return }
-                guard let self, await self.housekeep() else { return }
-            }
-        }
+        guard !timers.isArmed(.housekeeping), accepting else { return }
+        timers.arm(.housekeeping, after: 1)
     }
 
     /// Returns whether another round is needed.
@@ -305,18 +267,14 @@ extension AutoUploadableFeature {
         expireRequests()
         compactJournalIfNeeded()
         credentials?.removeFileIfEmpty()
-        guard !registry.live.isEmpty || !outstanding.isEmpty else {
-            housekeeping = nil
-            return false
-        }
-        return true
+        return accepting && (!registry.live.isEmpty || pipeline.requestedCount > 0)
     }
 
     func expireRequests() {
         guard connected else { return }  // a request cannot be answered while we are offline
-        let now = environment.clock()
-        let expired = outstanding.filter { id in
-            guard let requestedAt = registry.file(id)?.requestedAt else { return false }
+        let now = environment.clock.now()
+        let expired = pipeline.requested.filter { id in
+            guard let requestedAt = pipeline.requestedAt(id) else { return false }
             return now - requestedAt > config.requestTimeout
         }
         for fileId in expired.sorted() {

@@ -12,13 +12,13 @@ extension AutoUploadableFeature {
            registry.live.contains(where: { registry.upload($0)?.state == .uploading }) {
             throw .failed("another upload is running and 'singleUpload' is on (send options.force \"true\" to override)")
         }
-        let chosen = try SelectionOptions.parse(options, defaults: config.selectionDefaults, now: environment.clock())
+        let chosen = try SelectionOptions.parse(options, defaults: config.selectionDefaults, now: environment.clock.now())
         let matched = try selector.select(requestedGlob: options["upload.files"])
         let selection = try chosen.filter.apply(to: matched, pattern: options["upload.files"] ?? config.files)
         let id = correlationId ?? nextGeneratedId()
         guard registry.upload(id) == nil else { throw .badRequest("an upload with correlation ID '\(id)' is already running") }
 
-        var upload = UploadRecord(correlationId: id, startTime: environment.clock(), fileCount: selection.files.count)
+        var upload = UploadRecord(correlationId: id, startTime: environment.clock.now(), fileCount: selection.files.count)
         upload.refused = selection.refused.prefix(UploadRecord.maxRefusedShown).map { RefusedFile(path: $0.path, reason: $0.reason) }
         if chosen.priority != 0 { upload.priority = chosen.priority }
         if chosen.compress { upload.compress = true }
@@ -54,8 +54,9 @@ extension AutoUploadableFeature {
     /// Puts the upload's files in line for their requests: after those of equal or higher
     /// priority, before lower ones.
     func enqueueRequests(of upload: UploadRecord) {
-        let position = requestQueue.firstIndex { (registry.upload($0)?.rank ?? 0) < upload.rank } ?? requestQueue.endIndex
-        requestQueue.insert(upload.correlationId, at: position)
+        let order = pipeline.requestOrder
+        let position = order.firstIndex { (registry.upload($0)?.rank ?? 0) < upload.rank } ?? order.endIndex
+        pipeline.requestOrder.insert(upload.correlationId, at: position)
     }
 
     func nextGeneratedId() -> String {
@@ -75,11 +76,10 @@ extension AutoUploadableFeature {
             throw .failed("upload '\(fileId)' already started")
         }
         let provider = try makeProvider(for: fileId, options: options)
-        if let requestedAt = file.requestedAt, outstanding.contains(fileId) {
-            requestWindow.answered(after: environment.clock() - requestedAt)
+        if let requestedAt = pipeline.answered(fileId) {
+            requestWindow.answered(after: environment.clock.now() - requestedAt)
         }
-        outstanding.remove(fileId)
-        undeliveredRequests.remove(fileId)
+        delivery.forgetRequest(fileId)
         // As Kanto: a file gone before its start is answered 204 and fails in `lastUpload`.
         guard FileCheck.regularFileSize(file.path) != nil else {
             fileFailed(fileId, reason: "no longer a regular file that can be read")
@@ -88,7 +88,6 @@ extension AutoUploadableFeature {
         registry.updateFile(fileId) { file in
             file.state = .uploading
             file.provider = type(of: provider).name
-            file.requestedAt = nil
             file.attempts = max(1, file.attempts)
             file.message = ""
         }
@@ -108,7 +107,7 @@ extension AutoUploadableFeature {
         credentials?.set(options, for: fileId)
         journalFile(fileId)
         if changed { journalUpload(file.parentId) }
-        ready.push(ReadyUpload(fileId: fileId, provider: provider), priority: upload.rank)
+        pipeline.queue(fileId, provider: provider, priority: upload.rank)
         logger.debug("upload \(fileId) of \(file.path) started with provider \(type(of: provider).name)")
         // The parent's status changes with its first start (or new info), not every one.
         statusChanged(file.parentId, onlyProgress: !changed)
@@ -118,10 +117,10 @@ extension AutoUploadableFeature {
     func makeProvider(for fileId: String, options: [String: String]) throws(OperationError) -> any StorageProvider {
         let context = ProviderContext(
             config: config, network: environment.transport,
-            deviceId: identity?.thing.description ?? config.deviceId, now: environment.clock,
-            sleep: environment.sleep, serverClock: serverClock,
-            onRetry: { [weak self] attempt, reason in
-                Task { await self?.fileRetrying(fileId, attempt: attempt, reason: reason) }
+            deviceId: identity?.thing.description ?? config.deviceId, clock: environment.clock,
+            serverClock: serverClock,
+            onRetry: { [mailbox] attempt, reason in
+                mailbox.yield(.transfer(fileId: fileId, .retrying(attempt: attempt, reason: reason)))
             })
         do {
             return try StorageProviders.make(options: options, context: context)
@@ -154,9 +153,8 @@ extension AutoUploadableFeature {
         guard let upload = registry.upload(parentId), !upload.state.isFinal else { return }
         for fileId in upload.fileIds {
             guard let file = registry.file(fileId), !file.state.isFinal else { continue }
-            running.removeValue(forKey: fileId)?.cancel()
-            outstanding.remove(fileId)
-            undeliveredRequests.remove(fileId)
+            pipeline.remove(fileId)
+            delivery.forgetRequest(fileId)
             credentials?.remove(fileId)
             dropCompressedCopy(file)
             registry.updateFile(fileId) { $0.state = .canceled }
@@ -166,13 +164,13 @@ extension AutoUploadableFeature {
             upload.state = state
             upload.statusCode = statusCode
             upload.message = message
-            upload.endTime = environment.clock()
+            upload.endTime = environment.clock.now()
         }!
         if state != .success { dropArchive(of: ended) }
         logEnd(of: ended)
         remember(ended)
         registry.releaseFiles(of: parentId)
-        requestQueue.removeAll { $0 == parentId }
+        pipeline.requestOrder.removeAll { $0 == parentId }
         // The credentials leave the disk before the backend hears of the end.
         credentials?.removeFileIfEmpty()
         publishLastUpload(ended)

@@ -22,6 +22,11 @@ public actor AutoUploadableFeature {
     let suspending = AtomicFlag()
     /// What servers taught about the device clock's offset, shared by every upload.
     let serverClock = ServerClockOffset()
+    /// Where the broker's events and the transfers' news wait, in order, to be handled
+    /// (`handle(_:)` by whoever drains it: the daemon's loop, a test's).
+    nonisolated let mailbox: EventInbox<FeatureEvent>
+    let timers: FeatureTimers
+    let work: FeatureWork
 
     // Identity and connection.
     var identity: DeviceIdentity?
@@ -31,16 +36,12 @@ public actor AutoUploadableFeature {
     var unanswerableLog = LogRateLimit(interval: 60)
     var connected = false
     var accepting = true
-    /// Warns while no edge agent told the device identity (no `deviceId` configured).
-    var identityWarning: Task<Void, Never>?
     static var identityWaitWarning: Double { 5 }
     static var identityWaitRepeat: Double { 300 }
 
     // Activation.
     var window: ActivationWindow?
     var lastRun: Double?
-    var schedule: Task<Void, Never>?
-    var scheduleGeneration = 0
     var nextRunAt: Double?
 
     // Uploads.
@@ -49,42 +50,20 @@ public actor AutoUploadableFeature {
     var recent: [(id: String, row: JSONValue)] = []
     var nextUploadNumber: Int
 
-    // The way of each file: request -> start -> ready -> running.
-    /// Uploads that may still have files needing their first request, oldest first.
-    var requestQueue: [String] = []
-    /// Files that need a new request (credentials expired or refused), before new ones.
-    var renewals = FIFOQueue<String>()
-    /// Files whose request awaits its `start`.
-    var outstanding: Set<String> = []
-    /// Started files waiting for a free upload slot.
-    var ready = PriorityQueue<ReadyUpload>()
-    var running: [String: Task<Void, Never>] = [:]
-    /// When each running file's transfer began, for the window's measure of file time.
-    var launchedAt: [String: Double] = [:]
+    /// The phase of each file in flight: request -> start -> slot -> transfer.
+    var pipeline = FilePipeline()
     /// How many files may be requested ahead of the slots, from the measured latency.
     var requestWindow: RequestWindow
-    var housekeeping: Task<Void, Never>?
     /// Why the link carries nothing now (data budget spent, timetable paused), as last seen.
     var linkHold: LinkAllowance.Hold?
-    /// Files an earlier run had started: a refusal of their credentials asks for new ones.
-    var resumedFromJournal: Set<String> = []
     /// Where archives are written, and the archives being written now (by upload), each
     /// with the flag that stops its writer.
     let archiveStage: ArchiveStage
     var archiveWrites: [String: AtomicFlag] = [:]
 
-    // Delivery: what the broker has not acknowledged yet.
-    var awaitingAck: [Int32: Delivery] = [:]
-    /// Uploads whose newest `lastUpload` is not acknowledged, with its sequence number.
-    var undeliveredLastUpload: [String: Int] = [:]
-    var lastUploadSequence = 0
-    /// Requests handed to the client but not acknowledged.
-    var undeliveredRequests: Set<String> = []
-    /// `lastUpload` values waiting for the state folder to be on disk before they go out
-    /// (one per upload: a newer replaces an older), with their sequence numbers. The
-    /// backend may act on what it is told (bill, delete, notify), so it is never told a
-    /// state a power cut could take back.
-    var awaitingDurability: [String: (sequence: Int, upload: UploadRecord)] = [:]
+    /// What the backend is owed: unacknowledged statuses and requests, and statuses
+    /// waiting for the disk.
+    var delivery = DeliveryLedger()
     /// The newest `lastUpload` sent (the upload as it was then, and its progress): a
     /// registration replaces the whole feature in the twin, so it is sent again right
     /// after. Kept apart from the registry, which forgets an upload once the backend has
@@ -108,13 +87,17 @@ public actor AutoUploadableFeature {
     /// Times the credentials of one file are asked for again after a refusal.
     static let maxCredentialRenewals = 2
 
-    public init(config: AgentConfig, environment: FeatureEnvironment, durable: Bool = false) {
+    init(config: AgentConfig, environment: FeatureEnvironment, durable: Bool = false,
+         mailbox: EventInbox<FeatureEvent> = EventInbox()) {
+        self.mailbox = mailbox
+        timers = FeatureTimers(clock: environment.clock, mailbox: mailbox)
+        work = FeatureWork(mailbox: mailbox, logger: environment.logger)
         self.config = config
         self.environment = environment
         let logger = environment.logger
         selector = FileSelector(configuredGlob: config.files, mode: config.mode, warn: { logger.warning("\($0)") })
-        startedAt = environment.clock()
-        nextUploadNumber = Int(environment.clock())
+        startedAt = environment.clock.now()
+        nextUploadNumber = Int(environment.clock.now())
         requestWindow = RequestWindow(slots: config.maxConcurrentUploads, cap: config.requestWindow)
         archiveStage = ArchiveStage(stateDir: config.stateDir, maxSize: config.archiveMaxSize)
         if durable {
@@ -138,15 +121,52 @@ public actor AutoUploadableFeature {
     // MARK: - Events from MQTT
 
     /// The events that came in together, in order, in one visit of the actor.
-    public func handle(_ events: [MQTTEvent]) {
+    func handle(_ events: [FeatureEvent]) {
         for event in events { handle(event) }
+    }
+
+    func handle(_ event: FeatureEvent) {
+        switch event {
+        case .mqtt(let event):
+            handle(event)
+        case .transfer(let fileId, .progress(let bytes)):
+            fileProgress(fileId, bytes: bytes)
+        case .transfer(let fileId, .confirmed(let progress)):
+            serverConfirmed(fileId, progress)
+        case .transfer(let fileId, .retrying(let attempt, let reason)):
+            fileRetrying(fileId, attempt: attempt, reason: reason)
+        case .transfer(let fileId, .finished(let outcome)):
+            fileFinished(fileId, outcome)
+        case .durable(let sequence):
+            durable(through: sequence)
+        case .timer(let timer, let token):
+            guard timers.fired(timer, token: token) else { return }
+            timerExpired(timer)
+        case .compressed(let item, let copy, let opened, let result):
+            compressed(item, copy: copy, opened: opened, result)
+        case .archiveWritten(let parentId, let path, let result):
+            archiveWritten(parentId, path: path, result)
+        }
+    }
+
+    func timerExpired(_ timer: FeatureTimer) {
+        switch timer {
+        case .housekeeping:
+            if housekeep() { timers.arm(.housekeeping, after: 1) }
+        case .status:
+            writeStatus()
+        case .identityWarning:
+            if warnIdentityUnknown() { timers.arm(.identityWarning, after: Self.identityWaitRepeat) }
+        case .activation:
+            activationDue()
+        }
     }
 
     public func handle(_ event: MQTTEvent) {
         switch event {
         case .connected:
             connected = true
-            awaitingAck = [:]
+            delivery.connectionChanged()
             logger.info("connected to MQTT broker \(config.broker)")
             if identity == nil {
                 _ = environment.publisher.publish(topic: DeviceIdentity.requestTopic, payload: [])
@@ -156,7 +176,7 @@ public actor AutoUploadableFeature {
             register()
         case .disconnected(let reason):
             connected = false
-            awaitingAck = [:]
+            delivery.connectionChanged()
             logger.warning("disconnected from MQTT broker: \(reason); reconnecting")
         case .connectFailed(let reason):
             logger.warning("\(reason); retrying")
@@ -184,14 +204,13 @@ public actor AutoUploadableFeature {
         publish(messages.featureRegistration(type: config.type, context: config.context,
                                              autoUpload: autoUploadValue, lastUpload: latestLastUpload))
         logger.info("registered feature \(config.featureId) of \(identity.thing)")
-        if window != nil && schedule == nil { reschedule() }
-        let undelivered = undeliveredLastUpload.sorted { $0.value < $1.value }.map(\.key)
-        for id in undelivered where awaitingDurability[id] == nil {
+        if window != nil && !timers.isArmed(.activation) { reschedule() }
+        for id in delivery.lastUploadsOwed where !delivery.isAwaitingDisk(id) {
             if let upload = registry.upload(id) { publishLastUpload(upload) }
         }
-        for id in undeliveredRequests.sorted() where outstanding.contains(id) {
+        for id in delivery.owedRequests.sorted() where pipeline.requestedAt(id) != nil {
             // Its time to answer counts from now: it could not be answered while we were away.
-            registry.updateFile(id) { $0.requestedAt = environment.clock() }
+            pipeline.requested(id, at: environment.clock.now())
             publishRequest(id)
         }
         pump()
@@ -200,24 +219,13 @@ public actor AutoUploadableFeature {
     /// A gateway without an edge agent never answers: say so at WARN after a few seconds,
     /// and again every few minutes, instead of running silently without a feature.
     func warnWhileIdentityUnknown() {
-        guard identityWarning == nil else { return }
-        let sleep = environment.sleep
-        identityWarning = Task { [weak self] in
-            var delay = Self.identityWaitWarning
-            while !Task.isCancelled {
-                do { try await sleep(delay) } catch { return }
-                guard let self, await self.warnIdentityUnknown() else { return }
-                delay = Self.identityWaitRepeat
-            }
-        }
+        guard !timers.isArmed(.identityWarning) else { return }
+        timers.arm(.identityWarning, after: Self.identityWaitWarning)
     }
 
     /// Returns whether to warn again later.
     private func warnIdentityUnknown() -> Bool {
-        guard identity == nil, accepting else {
-            identityWarning = nil
-            return false
-        }
+        guard identity == nil, accepting else { return false }
         logger.warning("still waiting for the device identity: no edge agent answered on \(DeviceIdentity.responseTopic); the feature is not registered and no command is taken until one does. Set deviceId (and tenantId) in the config to end the wait")
         if connected { _ = environment.publisher.publish(topic: DeviceIdentity.requestTopic, payload: []) }
         return true
@@ -254,7 +262,7 @@ public actor AutoUploadableFeature {
         case .ignored(let reason):
             logger.debug("ignored: \(BoundedText.cut(reason))")
         case .unanswerable(let reason):
-            if let heldBack = unanswerableLog.admit(now: monotonicSeconds()) {
+            if let heldBack = unanswerableLog.admit(now: environment.clock.uptime()) {
                 let more = heldBack > 0 ? " (\(heldBack) more since the last such line)" : ""
                 logger.warning("cannot answer a command: \(reason)\(more)")
             }
@@ -306,10 +314,8 @@ public actor AutoUploadableFeature {
     /// acknowledges it (sent again after a reconnect; after a restart the journal brings
     /// it back). The progress told is recorded with it, so it never goes back.
     func publishLastUpload(_ upload: UploadRecord) {
-        lastUploadSequence += 1
-        let sequence = lastUploadSequence
         let id = upload.correlationId
-        undeliveredLastUpload[id] = sequence
+        let sequence = delivery.oweLastUpload(of: id)
         var told = upload
         told.toldProgress = upload.wireProgress
         if registry.upload(id) != nil {
@@ -320,9 +326,10 @@ public actor AutoUploadableFeature {
             return
         }
         journal.record(.upload(told))
-        awaitingDurability[id] = (sequence, told)
+        delivery.awaitDisk(told, sequence: sequence)
         let credentials = self.credentials
-        let tell: @Sendable () -> Void = { [weak self] in Task { await self?.durable(through: sequence) } }
+        let mailbox = self.mailbox
+        let tell: @Sendable () -> Void = { mailbox.yield(.durable(through: sequence)) }
         journal.whenDurable {
             if let credentials { credentials.whenDurable(tell) } else { tell() }
         }
@@ -330,11 +337,7 @@ public actor AutoUploadableFeature {
 
     /// Everything recorded up to `sequence` is on disk: what waited for it goes out, in order.
     func durable(through sequence: Int) {
-        let due = awaitingDurability.filter { $0.value.sequence <= sequence }.sorted { $0.value.sequence < $1.value.sequence }
-        for (id, item) in due {
-            awaitingDurability[id] = nil
-            send(item.upload, sequence: item.sequence)
-        }
+        for item in delivery.durable(through: sequence) { send(item.upload, sequence: item.sequence) }
     }
 
     private func send(_ upload: UploadRecord, sequence: Int) {
@@ -345,30 +348,22 @@ public actor AutoUploadableFeature {
         let envelope = DittoMessages(thing: identity.thing, featureId: config.featureId)
             .propertyUpdate("lastUpload", value: upload.lastUploadValue(progress: progress))
         if let messageId = environment.publisher.publish(topic: "e", payload: envelope.serialized()) {
-            awaitingAck[messageId] = .lastUpload(parentId: upload.correlationId, sequence: sequence)
+            delivery.published(.lastUpload(parentId: upload.correlationId, sequence: sequence), as: messageId)
         }
     }
 
     func acknowledged(_ messageId: Int32) {
-        guard let delivery = awaitingAck.removeValue(forKey: messageId) else { return }
-        switch delivery {
-        case .lastUpload(let parentId, let sequence):
-            guard undeliveredLastUpload[parentId] == sequence else { return }
-            undeliveredLastUpload[parentId] = nil
-            if let upload = registry.upload(parentId), upload.state.isFinal {
-                // The backend has the end of this upload: nothing left to remember.
-                registry.remove(parentId)
-                journal?.record(.removeUpload(id: parentId))
-                if registry.uploads.isEmpty || upload.fileCount >= Self.largeUpload {
-                    // Nothing left (housekeeping stops with it), or much left behind: the
-                    // journal shrinks to what is live now, not at the next upload.
-                    journal?.compact(journalSnapshot())
-                } else {
-                    compactJournalIfNeeded()
-                }
-            }
-        case .request(let fileId):
-            undeliveredRequests.remove(fileId)
+        guard let parentId = delivery.acknowledged(messageId),
+              let upload = registry.upload(parentId), upload.state.isFinal else { return }
+        // The backend has the end of this upload: nothing left to remember.
+        registry.remove(parentId)
+        journal?.record(.removeUpload(id: parentId))
+        if registry.uploads.isEmpty || upload.fileCount >= Self.largeUpload {
+            // Nothing left (housekeeping stops with it), or much left behind: the
+            // journal shrinks to what is live now, not at the next upload.
+            journal?.compact(journalSnapshot())
+        } else {
+            compactJournalIfNeeded()
         }
     }
 

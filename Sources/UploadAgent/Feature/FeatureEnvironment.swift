@@ -9,8 +9,8 @@ public struct FeatureEnvironment: Sendable {
     public var statusSink: @Sendable (JSONValue) -> Void
     /// The MQTT part of the status document (`connected`, `lastError`, `reconnects`).
     public var connectionStatus: @Sendable () -> JSONValue
-    public var clock: WallClock
-    public var sleep: @Sendable (Double) async throws -> Void
+    /// Every time the feature reads or waits on (`SystemClock` in the daemon).
+    public var clock: any AgentClock
     public var logger: Logger
     /// The bandwidth timetable and data budget the transfer engine holds bodies to; nil: unlimited.
     public var link: LinkAllowance?
@@ -20,15 +20,13 @@ public struct FeatureEnvironment: Sendable {
     public init(publisher: any MessagePublisher, transport: any HTTPTransport,
                 statusSink: @escaping @Sendable (JSONValue) -> Void,
                 connectionStatus: @escaping @Sendable () -> JSONValue,
-                clock: @escaping WallClock = systemWallClock,
-                sleep: @escaping @Sendable (Double) async throws -> Void = { try await Task.sleep(for: .seconds($0)) },
+                clock: any AgentClock = SystemClock(),
                 logger: Logger, link: LinkAllowance? = nil) {
         self.publisher = publisher
         self.transport = transport
         self.statusSink = statusSink
         self.connectionStatus = connectionStatus
         self.clock = clock
-        self.sleep = sleep
         self.logger = logger
         self.link = link
     }

@@ -2,10 +2,11 @@
 /// never puts options or full URLs into messages, but a server's error body or a libcurl
 /// message might echo them back.
 public enum SecretRedactor {
-    /// Query parameters and header-like fields whose values are secrets.
+    /// Query parameters and header-like fields whose values are secrets, and every
+    /// provider's secret start options.
     static let secretKeys = ["sig", "x-amz-signature", "x-amz-security-token", "x-amz-credential",
-                             "signature", "token", "access_token", "password", "secret",
-                             "aws.secret.access.key", "aws.session.token", "azure.shared.access.signature"]
+                             "signature", "token", "access_token", "password", "secret"]
+        + StorageProviders.secretOptionKeys
 
     /// What precedes a secret value, lower-cased, and whether the value ends at a space.
     /// A bearer token ends at a space, an Authorization header's value at the line's end.

@@ -29,7 +29,7 @@ public struct ProviderContext: Sendable {
     public init(transport: any HTTPTransport, checksum: Bool, deviceId: String,
                 now: @escaping @Sendable () -> Double, directTransport: (any HTTPTransport)? = nil,
                 retryPolicy: RetryPolicy = RetryPolicy(),
-                sleep: @escaping @Sendable (Double) async throws -> Void = { try await Task.sleep(for: .seconds($0)) },
+                sleep: @escaping @Sendable (Double) async throws -> Void = { try await SystemClock().sleep(for: $0) },
                 serverClock: ServerClockOffset = ServerClockOffset()) {
         self.transport = transport
         self.checksum = checksum
@@ -43,15 +43,15 @@ public struct ProviderContext: Sendable {
 
     /// The context of one upload as the agent runs it: `network` wrapped in the
     /// configured retries (both for single requests and for self-recovering protocols),
-    /// with `onRetry` told of every new attempt.
+    /// with `onRetry` told of every new attempt, and time from `clock`.
     public init(config: AgentConfig, network: any HTTPTransport, deviceId: String,
-                now: @escaping @Sendable () -> Double,
-                sleep: @escaping @Sendable (Double) async throws -> Void = { try await Task.sleep(for: .seconds($0)) },
+                clock: any AgentClock = SystemClock(),
                 serverClock: ServerClockOffset = ServerClockOffset(),
                 onRetry: @escaping @Sendable (_ attempt: Int, _ reason: String) -> Void) {
         let policy = RetryPolicy(maxAttempts: config.retryAttempts)
+        let sleep: @Sendable (Double) async throws -> Void = { try await clock.sleep(for: $0) }
         self.init(transport: RetryingTransport(base: network, policy: policy, onRetry: onRetry, sleep: sleep),
-                  checksum: config.checksum, deviceId: deviceId, now: now,
+                  checksum: config.checksum, deviceId: deviceId, now: { clock.now() },
                   directTransport: network, retryPolicy: policy, sleep: sleep, serverClock: serverClock)
         self.onRetry = onRetry
         linkRate = config.maxBandwidth > 0 ? config.maxBandwidth : nil

@@ -11,7 +11,7 @@ public enum SingleUpload {
             throw UploadFailure("\(path) is not a regular file that can be read")
         }
         let context = ProviderContext(config: config, network: engine, deviceId: config.deviceId,
-                                      now: systemWallClock, onRetry: onRetry)
+                                      onRetry: onRetry)
         let provider = try StorageProviders.make(options: options, context: context)
         try await provider.upload(UploadSource(path: path, size: size), progress: progress)
         return size

@@ -10,11 +10,8 @@ enum StartOptionsExpiry {
         return expiry - margin > now
     }
 
+    /// By the rule of the provider the options name.
     static func expiry(of options: [String: String]) -> Double? {
-        if let url = options["https.url"], let expiry = PresignedURLExpiry.expiry(of: url) { return expiry }
-        if let sas = options["azure.shared.access.signature"] {
-            return PresignedURLExpiry.expiry(of: "?" + sas.drop(while: { $0 == "?" }))
-        }
-        return nil
+        StorageProviders.descriptor(for: options)?.expiry(options)
     }
 }

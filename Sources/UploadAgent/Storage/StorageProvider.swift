@@ -1,8 +1,8 @@
 /// A place files are uploaded to (generic HTTP(S) URL, AWS S3, Azure Blob). A provider is
 /// made from the options of one `start` command and uploads exactly one file.
 public protocol StorageProvider: Sendable {
-    /// The short name the backend uses in `storage.provider`.
-    static var name: String { get }
+    /// Its name, secret options and expiry rule (`StorageProviderDescriptor`).
+    static var descriptor: StorageProviderDescriptor { get }
 
     /// Validates the `start` options; throws `InvalidStartOptions` (answered with 400)
     /// before anything is sent.
@@ -22,6 +22,9 @@ public protocol StorageProvider: Sendable {
 }
 
 extension StorageProvider {
+    /// The short name the backend uses in `storage.provider`.
+    public static var name: String { descriptor.name }
+
     /// Nothing to do where the server keeps no partial state.
     public func discard(_ progress: ServerProgress, of file: UploadSource) async -> String? { nil }
 

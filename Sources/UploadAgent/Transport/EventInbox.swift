@@ -5,7 +5,7 @@ import Synchronization
 /// consumer is woken when it waits, and otherwise finds everything that came in while it
 /// was busy in one batch: a burst of a thousand messages costs a few task switches and
 /// actor hops, not a thousand.
-final class EventInbox<Event: Sendable>: Sendable {
+public final class EventInbox<Event: Sendable>: Sendable {
     private struct State {
         var events: [Event] = []
         var waiting: CheckedContinuation<[Event]?, Never>?
@@ -13,7 +13,9 @@ final class EventInbox<Event: Sendable>: Sendable {
     }
     private let state = Mutex(State())
 
-    func yield(_ event: Event) {
+    public init() {}
+
+    public func yield(_ event: Event) {
         let waiting = state.withLock { state -> CheckedContinuation<[Event]?, Never>? in
             guard !state.finished else { return nil }
             guard let waiting = state.waiting else {
@@ -27,7 +29,7 @@ final class EventInbox<Event: Sendable>: Sendable {
     }
 
     /// No events after this one; the consumer gets what is left, then nil.
-    func finish() {
+    public func finish() {
         let waiting = state.withLock { state in
             state.finished = true
             defer { state.waiting = nil }
@@ -38,7 +40,7 @@ final class EventInbox<Event: Sendable>: Sendable {
 
     /// Everything that came in since the last call (waits for at least one); nil once
     /// finished and drained. One consumer only.
-    func next() async -> [Event]? {
+    public func next() async -> [Event]? {
         await withCheckedContinuation { continuation in
             let ready = state.withLock { state -> [Event]?? in
                 if !state.events.isEmpty {

@@ -21,9 +21,6 @@ public struct FileRecord: Codable, Sendable, Equatable {
     public var deletePending = false
     /// How often new credentials were asked for after the server refused the old ones.
     public var credentialRenewals = 0
-    /// When the outbox request went out; nil while none is outstanding. Not journaled:
-    /// after a restart every unanswered request is sent again.
-    var requestedAt: Double?
 
     enum CodingKeys: String, CodingKey {
         case correlationId, parentId, path, size, identity, state, provider, transferred, attempts, message
@@ -38,12 +35,16 @@ public struct FileRecord: Codable, Sendable, Equatable {
         self.identity = identity
     }
 
-    /// The entry in the status file's `files`.
-    var statusValue: JSONValue {
+    /// The status file's state of a file that was started but waits for a free upload
+    /// slot (UPLOADING on the wire, where Kanto has no such state).
+    static let queuedState = "QUEUED"
+
+    /// The entry in the status file's `files`; `queued` when it waits for a slot.
+    func statusValue(queued: Bool = false) -> JSONValue {
         var value: [String: JSONValue] = [
             "correlationId": .string(correlationId), "path": .string(path),
             "size": .number(Double(size)), "transferred": .number(Double(transferred)),
-            "state": .string(state.rawValue), "attempts": .number(Double(attempts)),
+            "state": .string(queued ? Self.queuedState : state.rawValue), "attempts": .number(Double(attempts)),
             "provider": provider.map { .string($0) } ?? .null,
         ]
         if !message.isEmpty { value["message"] = .string(message) }

@@ -100,8 +100,9 @@ public struct UploadRecord: Codable, Sendable, Equatable {
     }
 
     /// The entry in the status file's `uploads` and `recent`, with the file rows given
-    /// (all of a small upload; the ones in flight of a large one).
-    func statusValue(files: [FileRecord]) -> JSONValue {
+    /// (all of a small upload; the ones in flight of a large one) and which of them wait
+    /// for a slot.
+    func statusValue(files: [FileRecord], isQueued: (String) -> Bool = { _ in false }) -> JSONValue {
         var value: JSONValue = [
             "correlationId": .string(correlationId), "state": .string(state.rawValue),
             "progress": .number(Double(progress)),
@@ -110,7 +111,7 @@ public struct UploadRecord: Codable, Sendable, Equatable {
             "statusCode": .string(statusCode), "message": .string(message),
             "fileCount": .number(Double(fileCount)),
             "fileStates": totals.countsValue,
-            "files": .array(files.map(\.statusValue)),
+            "files": .array(files.map { $0.statusValue(queued: isQueued($0.correlationId)) }),
         ]
         if case .object(var object) = value {
             if !refused.isEmpty {

@@ -147,30 +147,39 @@ import Glibc
         #expect(after.last?["state"]?.stringValue == "SUCCESS")
     }
 
+    /// The periods pass on the test's clock, not in real time.
     @Test func activateRunsPeriodicallyAndDeactivateStops() async {
-        let harness = FeatureHarness { $0.period = 0.05 }
+        let clock = TestClock(now: 1_000_000)
+        let harness = FeatureHarness(clock: clock) { $0.period = 60 }
         defer { harness.files.remove() }
         await harness.feature.handle(.connected)
         await harness.command("activate", "{}", requestId: "on")
         #expect(harness.responseStatus("on") == 204)
-        let ran = await harness.eventually { harness.publisher.requests().count >= 4 }
-        #expect(ran)
+        #expect(await harness.eventually { harness.publisher.requests().count == 2 }, "the first run is at once")
+        for run in 2...4 {
+            clock.advance(by: 60)
+            #expect(await harness.eventually { harness.publisher.requests().count == 2 * run }, "run \(run)")
+        }
+        #expect(await harness.feature.nextRunAt == 1_000_000 + 4 * 60)
         await harness.command("deactivate", "{}", requestId: "off")
-        let count = harness.publisher.requests().count
-        try? await Task.sleep(for: .milliseconds(150))
-        #expect(harness.publisher.requests().count == count)
+        #expect(await !harness.feature.timers.isArmed(.activation))
+        #expect(await harness.feature.nextRunAt == nil)
         let autoUpload = harness.publisher.all.last { $0.value["path"]?.stringValue?.hasSuffix("/autoUpload") == true }
         #expect(autoUpload?.value["value"]?["active"]?.boolValue == false)
     }
 
     @Test func activationWindowInThePastNeverRuns() async {
-        let harness = FeatureHarness { $0.period = 0.01 }
+        let harness = FeatureHarness(clock: TestClock(now: 1_000_000_000)) { $0.period = 10 }
         defer { harness.files.remove() }
         await harness.feature.handle(.connected)
         await harness.command("activate", #"{"from":957139200,"to":959817599}"#, requestId: "old")
         #expect(harness.responseStatus("old") == 204)
-        try? await Task.sleep(for: .milliseconds(100))
+        // The window closes at once, after the answer: nothing armed, nothing requested.
+        #expect(await harness.eventually { await harness.feature.window == nil })
+        #expect(await !harness.feature.timers.isArmed(.activation))
         #expect(harness.publisher.requests().isEmpty)
+        let autoUpload = harness.publisher.all.filter { $0.value["path"]?.stringValue?.hasSuffix("/autoUpload") == true }
+        #expect(autoUpload.compactMap { $0.value["value"]?["active"]?.boolValue } == [true, false])
     }
 }
 

@@ -85,7 +85,7 @@ struct FeatureHarness {
     /// `stateDir` makes the feature durable (journal and credentials there); `reusing`
     /// takes the files of an earlier harness, as a restarted agent finds them.
     init(files: [String: Int] = ["a.log": 1000, "b.log": 3000], transport: ScriptedTransport = ScriptedTransport(),
-         clock: ManualClock? = nil, stateDir: String? = nil, reusing: TemporaryFiles? = nil,
+         clock: TestClock? = nil, stateDir: String? = nil, reusing: TemporaryFiles? = nil,
          configure: (inout AgentConfig) -> Void = { _ in }) {
         self.files = reusing ?? TemporaryFiles(files)
         publisher = RecordingPublisher()
@@ -96,15 +96,16 @@ struct FeatureHarness {
         config.files = "\(self.files.directory)/*.log"
         if let stateDir { config.stateDir = stateDir }
         configure(&config)
-        let wallClock: WallClock
-        if let clock { wallClock = { clock.now } } else { wallClock = systemWallClock }
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let environment = FeatureEnvironment(publisher: publisher, transport: transport, statusSink: { _ in },
                                              connectionStatus: { ["connected": true] },
-                                             clock: wallClock,
+                                             clock: clock ?? SystemClock(),
                                              logger: logger)
-        feature = AutoUploadableFeature(config: config, environment: environment, durable: stateDir != nil)
+        let feature = AutoUploadableFeature(config: config, environment: environment, durable: stateDir != nil)
+        self.feature = feature
+        // What the daemon's loop does: the transfers' news are handled as they arrive.
+        Task { while let batch = await feature.mailbox.next() { await feature.handle(batch) } }
     }
 
     func command(_ operation: String, _ value: String, requestId: String = "r") async {
@@ -123,15 +124,5 @@ struct FeatureHarness {
             try? await Task.sleep(for: .milliseconds(5))
         }
         return false
-    }
-}
-
-/// A wall clock the test moves by hand.
-final class ManualClock: @unchecked Sendable {
-    private let lock = Mutex<Double>(0)
-    init(now: Double) { lock.withLock { $0 = now } }
-    var now: Double {
-        get { lock.withLock { $0 } }
-        set { lock.withLock { $0 = newValue } }
     }
 }

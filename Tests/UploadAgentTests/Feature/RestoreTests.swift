@@ -38,7 +38,7 @@ import Glibc
         // Signed on 2001-01-01 for an hour; the agent comes back two hours later.
         let signedAt = 978_307_200.0
         let before = FeatureHarness(files: ["a.log": 1000], transport: ScriptedTransport(hang: true),
-                                    clock: ManualClock(now: signedAt + 10), stateDir: state.directory)
+                                    clock: TestClock(now: signedAt + 10), stateDir: state.directory)
         defer { before.files.remove() }
         await before.feature.restore()
         await before.feature.handle(.connected)
@@ -47,7 +47,7 @@ import Glibc
         #expect(await before.eventually { before.transport.sent.withLock { !$0.isEmpty } })
         await settle()
 
-        let after = FeatureHarness(clock: ManualClock(now: signedAt + 7200), stateDir: state.directory, reusing: before.files)
+        let after = FeatureHarness(clock: TestClock(now: signedAt + 7200), stateDir: state.directory, reusing: before.files)
         await after.feature.restore()
         await after.feature.handle(.connected)
         #expect(after.publisher.requests().map { $0["correlationId"]?.stringValue } == ["up#1"])

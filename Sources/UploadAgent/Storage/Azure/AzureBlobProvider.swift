@@ -3,7 +3,10 @@
 /// larger one in blocks (up to four in flight, each streamed from its file offset) and a
 /// Put Block List, so a failed block is sent again alone and the upload can resume.
 public struct AzureBlobProvider: StorageProvider {
-    public static let name = "azure"
+    public static let descriptor = StorageProviderDescriptor(
+        name: "azure", secretOptionKeys: [AzureBlobTarget.signatureKey]) { options in
+        options[AzureBlobTarget.signatureKey].flatMap { PresignedURLExpiry.expiry(of: "?" + $0.drop(while: { $0 == "?" })) }
+    }
     /// The REST API version every request names (`x-ms-version`).
     static let serviceVersion = "2021-08-06"
     static let defaultBlocksInFlight = 4

@@ -3,7 +3,9 @@
 /// uploader; ours also checks the URL's expiry first and can send
 /// `Content-Disposition` for endpoints that require it (seed 000).
 public struct GenericHTTPProvider: StorageProvider {
-    public static let name = "generic"
+    public static let descriptor = StorageProviderDescriptor(name: "generic") { options in
+        options["https.url"].flatMap(PresignedURLExpiry.expiry(of:))
+    }
 
     let url: String
     let method: String

@@ -13,7 +13,7 @@ public struct RetryingTransport: HTTPTransport {
 
     public init(base: any HTTPTransport, policy: RetryPolicy = RetryPolicy(),
                 onRetry: @escaping @Sendable (Int, String) -> Void = { _, _ in },
-                sleep: @escaping @Sendable (Double) async throws -> Void = { try await Task.sleep(for: .seconds($0)) }) {
+                sleep: @escaping @Sendable (Double) async throws -> Void = { try await SystemClock().sleep(for: $0) }) {
         self.base = base
         self.policy = policy
         self.onRetry = onRetry

@@ -19,6 +19,8 @@ struct S3MultipartUploader: Sendable {
     /// True while the agent suspends (SIGTERM): a cancellation then keeps the multipart
     /// upload on S3 for the next run instead of aborting it.
     var keepsServerStateOnCancel: @Sendable () -> Bool = { false }
+    /// Waits between abort attempts (the provider context's clock).
+    var sleep: @Sendable (Double) async throws -> Void = { try await SystemClock().sleep(for: $0) }
 
     /// Uploads the file; with `resuming`, skips CreateMultipartUpload and the parts it
     /// records as done (the caller has checked them against ListParts).
@@ -194,7 +196,7 @@ struct S3MultipartUploader: Sendable {
         let query: [(name: String, value: String?)] = [("uploadId", uploadId)]
         var lastProblem = "S3 AbortMultipartUpload failed"
         for attempt in 1...attempts {
-            if attempt > 1 { try? await Task.sleep(for: .milliseconds(250 * (attempt - 1))) }
+            if attempt > 1 { try? await sleep(0.25 * Double(attempt - 1)) }
             do {
                 let abort = try await client.response("AbortMultipartUpload", method: "DELETE", key: key, query: query)
                 guard abort.isSuccess || abort.status == 404 else {

@@ -12,12 +12,15 @@ struct S3Options: Sendable {
     /// Metadata, storage class, encryption and tags for the object.
     var object: S3ObjectSettings
 
+    static let secretKeyOption = "aws.secret.access.key"
+    static let sessionTokenOption = "aws.session.token"
+
     init(_ options: [String: String]) throws(InvalidStartOptions) {
         region = try options.required("aws.region")
         credentials = AWSCredentials(
             accessKeyId: try options.required("aws.access.key.id"),
-            secretAccessKey: try options.required("aws.secret.access.key"),
-            sessionToken: options["aws.session.token"].flatMap { $0.isEmpty ? nil : $0 })
+            secretAccessKey: try options.required(Self.secretKeyOption),
+            sessionToken: options[Self.sessionTokenOption].flatMap { $0.isEmpty ? nil : $0 })
         bucket = try options.required("aws.s3.bucket")
         object = try S3ObjectSettings(options)
         objectKeyTemplate = options["aws.object.key"].flatMap { $0.isEmpty ? nil : $0 }

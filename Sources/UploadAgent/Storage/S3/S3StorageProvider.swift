@@ -9,7 +9,9 @@
 /// verifies neither, so the integration tests prove the bytes arrived intact by hashing
 /// them, and the unit tests check the header values.
 public struct S3StorageProvider: StorageProvider {
-    public static let name = "aws"
+    /// Keys carry no expiry: the server's answer decides, and a refusal asks for new ones.
+    public static let descriptor = StorageProviderDescriptor(
+        name: "aws", secretOptionKeys: [S3Options.secretKeyOption, S3Options.sessionTokenOption])
 
     let options: S3Options
     let context: ProviderContext
@@ -75,8 +77,9 @@ public struct S3StorageProvider: StorageProvider {
     public func discard(_ progress: ServerProgress, of file: UploadSource) async -> String? {
         guard case .s3Multipart(let recorded) = progress else { return nil }
         let plan = S3PartPlan(fileSize: recorded.fileSize, preferredPartSize: recorded.partSize)
-        let uploader = S3MultipartUploader(client: client, bucket: recorded.bucket, key: recorded.key, file: file,
+        var uploader = S3MultipartUploader(client: client, bucket: recorded.bucket, key: recorded.key, file: file,
                                            plan: plan, checksum: context.checksum)
+        uploader.sleep = context.sleep
         return await uploader.abortUntilGone(recorded.uploadId)
     }
 
@@ -106,6 +109,7 @@ public struct S3StorageProvider: StorageProvider {
             var uploader = S3MultipartUploader(client: client, bucket: options.bucket, key: key, file: file,
                                                plan: plan, checksum: context.checksum)
             uploader.partsInFlight = partsInFlight
+            uploader.sleep = context.sleep
             uploader.objectHeaders = objectHeaders(for: file)
             let observer = multipartStateDidChange
             uploader.stateDidChange = { state in

@@ -1,0 +1,50 @@
+import Testing
+@testable import UploadAgent
+
+/// What the backend is owed leaves the ledger only by the acknowledgement of its newest
+/// message, and a status waits for the disk in the order it was told.
+@Suite struct DeliveryLedgerTests {
+    static func upload(_ id: String) -> UploadRecord { UploadRecord(correlationId: id, startTime: 0, fileCount: 1) }
+
+    @Test func onlyTheAcknowledgementOfTheNewestStatusSettlesIt() {
+        var ledger = DeliveryLedger()
+        let first = ledger.oweLastUpload(of: "up")
+        ledger.published(.lastUpload(parentId: "up", sequence: first), as: 1)
+        let second = ledger.oweLastUpload(of: "up")
+        ledger.published(.lastUpload(parentId: "up", sequence: second), as: 2)
+        #expect(ledger.acknowledged(1) == nil, "an older status settles nothing")
+        #expect(ledger.owesLastUpload)
+        #expect(ledger.acknowledged(2) == "up")
+        #expect(!ledger.owesLastUpload)
+        #expect(ledger.acknowledged(2) == nil, "acknowledged once")
+    }
+
+    @Test func aReconnectForgetsMessageIdsButNotWhatIsOwed() {
+        var ledger = DeliveryLedger()
+        let sequence = ledger.oweLastUpload(of: "up")
+        ledger.published(.lastUpload(parentId: "up", sequence: sequence), as: 7)
+        ledger.oweRequest("up#1")
+        ledger.published(.request(fileId: "up#1"), as: 8)
+        ledger.connectionChanged()
+        #expect(ledger.acknowledged(7) == nil && ledger.acknowledged(8) == nil)
+        #expect(ledger.lastUploadsOwed == ["up"] && ledger.owedRequests == ["up#1"])
+        ledger.published(.request(fileId: "up#1"), as: 1)
+        _ = ledger.acknowledged(1)
+        #expect(ledger.owedRequests.isEmpty)
+    }
+
+    @Test func statusesWaitForTheDiskAndLeaveInTheOrderTold() {
+        var ledger = DeliveryLedger()
+        let a = ledger.oweLastUpload(of: "a")
+        ledger.awaitDisk(Self.upload("a"), sequence: a)
+        let b = ledger.oweLastUpload(of: "b")
+        ledger.awaitDisk(Self.upload("b"), sequence: b)
+        let c = ledger.oweLastUpload(of: "c")
+        ledger.awaitDisk(Self.upload("c"), sequence: c)
+        #expect(ledger.lastUploadsOwed == ["a", "b", "c"])
+        #expect(ledger.durable(through: b).map(\.upload.correlationId) == ["a", "b"])
+        #expect(ledger.isAwaitingDisk("c") && !ledger.isAwaitingDisk("a"))
+        #expect(ledger.durable(through: b).isEmpty)
+        #expect(ledger.durable(through: c).map(\.sequence) == [c])
+    }
+}
