@@ -10,7 +10,10 @@ costs little per file.  Two parts, each skipped when its list is empty:
 - many 16 KiB files per count in BENCH_FILES / --files (default "1000 2000 10000"):
   see many_files.py; at 2,000 files also as one tar.gz;
 - concurrent large files, BENCH_PARALLEL / --parallel (default "4x256M"): that many files
-  of that size in one trigger, against `curl --parallel` (many_files.py, large mode).
+  of that size in one trigger, against `curl --parallel` (many_files.py, large mode);
+- one large file over HTTPS per size in BENCH_TLS / --tls (default "512M"): the same nginx
+  with a self-signed certificate (the agent trusts it through `serverCert`, curl through
+  --cacert), as real pre-signed URLs are; here encryption, not the copy, costs the CPU.
 
 Run through scripts/bench.sh.  Environment: AGENT_BIN, BENCH_PAIRS (5), BENCH_CURL_RUNS
 (3, curl runs per file count), BENCH_FILES_TIMEOUT (seconds per file count; default 180
@@ -44,6 +47,7 @@ from local_services import Mosquitto, WebDAVNginx, stop
 from many_files import ManyFilesBench
 from many_files import print_report as print_files_report
 from memory_sampler import MemorySampler, read_status_kib
+from process_cpu import process_cpu_seconds
 from report_row import row
 
 MIB = 1024 * 1024
@@ -90,12 +94,13 @@ def sha256_of(path: Path) -> str:
 
 @dataclass
 class Run:
-    size_label: str
+    size_label: str        # "1G", or "512M TLS" over HTTPS
     pair: int
     tool: str
     seconds: float
     peak_rss_kib: int = 0        # agent: sampled VmRSS peak; curl: ru_maxrss
     peak_rss_anon_kib: int = 0   # agent only
+    cpu_seconds: float = 0.0     # user + system: curl's rusage, the agent's /proc delta
 
 
 @dataclass
@@ -111,6 +116,9 @@ class SizeResult:
 
     def seconds(self, tool: str) -> list[float]:
         return [r.seconds for r in self.runs if r.tool == tool]
+
+    def cpu(self, tool: str) -> float:
+        return statistics.median(r.cpu_seconds for r in self.runs if r.tool == tool)
 
     def ratios(self) -> list[float]:
         by_pair: dict[int, dict[str, float]] = {}
@@ -131,9 +139,11 @@ class Bench:
         self.failures: list[str] = []
 
     # -- one curl upload --------------------------------------------------------------
-    def curl_upload(self, source: Path, url: str) -> tuple[float, int]:
+    def curl_upload(self, source: Path, url: str) -> tuple[float, int, float]:
         command = ["curl", "-sS", "--fail", "--noproxy", "*", "-T", str(source), url,
                    "-o", "/dev/null"]
+        if url.startswith("https:"):
+            command += ["--cacert", str(self.nginx.certificate)]
         started = time.monotonic()
         process = subprocess.Popen(command, env=clean_environment())
         _, status, usage = os.wait4(process.pid, 0)
@@ -141,33 +151,41 @@ class Bench:
         process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode != 0:
             raise RuntimeError(f"curl -T {url} exited {process.returncode}")
-        return elapsed, usage.ru_maxrss
+        return elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
     # -- the agent --------------------------------------------------------------------
-    def cli_upload(self, source: Path, url: str) -> tuple[float, "MemorySampler"]:
+    def cli_upload(self, source: Path, url: str) -> tuple[float, "MemorySampler", float]:
         """`file-upload-agent upload FILE --provider generic`: the engine without MQTT."""
         options = self.work / "cli-options.json"
         options.write_text(json.dumps({"https.url": url, "https.method": "PUT"}))
         command = [str(self.agent_bin), "upload", str(source), "--provider", "generic",
                    "--options-file", str(options)]
+        if url.startswith("https:"):
+            config = self.work / "cli-config.json"
+            config.write_text(json.dumps({"serverCert": str(self.nginx.certificate)}))
+            command += ["--config", str(config)]
         started = time.monotonic()
         process = subprocess.Popen(command, env=clean_environment(),
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         with MemorySampler(process.pid, 0.05) as sampler:
-            _, stderr = process.communicate()
+            stderr = process.stderr.read()
+            _, status, usage = os.wait4(process.pid, 0)
             elapsed = time.monotonic() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode != 0:
             raise RuntimeError(f"agent upload exited {process.returncode}: "
                                f"{stderr.decode(errors='replace').strip()}")
-        return elapsed, sampler
+        return elapsed, sampler, usage.ru_utime + usage.ru_stime
 
-    def start_agent(self, label: str, source: Path):
+    def start_agent(self, label: str, source: Path, tls: bool = False):
         from agent_driver import AgentDriver
 
-        folder = self.work / "agent" / label
-        process = start_agent(self.agent_bin, folder, {
-            "broker": self.broker.broker, "deviceId": "bench:device", "tenantId": "bench",
-            "files": str(source), "mode": "strict", "logLevel": "INFO"})
+        folder = self.work / "agent" / label.replace(" ", "-")
+        config = {"broker": self.broker.broker, "deviceId": "bench:device", "tenantId": "bench",
+                  "files": str(source), "mode": "strict", "logLevel": "INFO"}
+        if tls:
+            config["serverCert"] = str(self.nginx.certificate)
+        process = start_agent(self.agent_bin, folder, config)
         driver = AgentDriver(self.broker.port, "bench:device", "bench")
         try:
             driver.wait_registered(timeout=30)
@@ -191,17 +209,18 @@ class Bench:
         path.unlink(missing_ok=True)
 
     # -- one size -----------------------------------------------------------------------
-    def run_size(self, label: str) -> SizeResult:
-        size = parse_size(label)
+    def run_size(self, size_label: str, tls: bool = False) -> SizeResult:
+        size = parse_size(size_label)
+        label = f"{size_label} TLS" if tls else size_label
         result = SizeResult(label, size)
-        source = self.work / "data" / label / f"bench-{label}.bin"
+        source = self.work / "data" / label.replace(" ", "-") / f"bench-{size_label}.bin"
         print(f"[{label}] writing {size} random bytes to {source} ...", flush=True)
         source_sha = make_file(source, size)
         timeout = 120 + size / (20 * MIB)
 
         agent = driver = folder = None
         if self.agent_bin and self.agent_mode == "mqtt":
-            agent, driver, folder = self.start_agent(label, source)
+            agent, driver, folder = self.start_agent(label, source, tls)
             time.sleep(1.0)  # let start-up settle before measuring idle memory
             idle = read_status_kib(agent.pid)
             result.idle_rss_kib, result.idle_rss_anon_kib = idle["VmRSS"], idle.get("RssAnon", 0)
@@ -209,43 +228,45 @@ class Bench:
                   f"RssAnon {mib(result.idle_rss_anon_kib)} MiB", flush=True)
         try:
             # one untimed upload first: nginx, the disk and the page cache warm up
-            warm_up = f"warm-up/{label}.bin"
+            warm_up = f"warm-up/{size_label}.bin"
             os.sync()
-            self.curl_upload(source, self.nginx.url(warm_up))
+            self.curl_upload(source, self.nginx.url(warm_up, tls))
             self.check_arrived(self.nginx.root / warm_up, size, None, f"{label} warm-up")
             for pair in range(1, self.pairs + 1):
                 tools = ["curl", "agent"] if pair % 2 else ["agent", "curl"]
                 if not self.agent_bin:
                     tools = ["curl"]
                 for tool in tools:
-                    target = f"{tool}/{label}/run{pair}.bin"
+                    target = f"{tool}/{label.replace(' ', '-')}/run{pair}.bin"
                     os.sync()  # do not make one tool pay for the other's dirty pages
                     if tool == "curl":
-                        seconds, max_rss = self.curl_upload(source, self.nginx.url(target))
-                        run = Run(label, pair, "curl", seconds, peak_rss_kib=max_rss)
+                        seconds, max_rss, cpu = self.curl_upload(source, self.nginx.url(target, tls))
+                        run = Run(label, pair, "curl", seconds, peak_rss_kib=max_rss, cpu_seconds=cpu)
                         result.curl_max_rss_kib = max(result.curl_max_rss_kib, max_rss)
                     elif self.agent_mode == "cli":
-                        seconds, sampler = self.cli_upload(source, self.nginx.url(target))
+                        seconds, sampler, cpu = self.cli_upload(source, self.nginx.url(target, tls))
                         run = Run(label, pair, "agent", seconds,
                                   peak_rss_kib=sampler.peaks.rss_kib,
-                                  peak_rss_anon_kib=sampler.peaks.rss_anon_kib)
+                                  peak_rss_anon_kib=sampler.peaks.rss_anon_kib, cpu_seconds=cpu)
                         result.peak_rss_anon_kib = max(result.peak_rss_anon_kib,
                                                        sampler.peaks.rss_anon_kib)
                         result.peak_vm_hwm_kib = max(result.peak_vm_hwm_kib,
                                                      sampler.peaks.vm_hwm_kib)
                     else:
+                        cpu_before = process_cpu_seconds(agent.pid)
                         with MemorySampler(agent.pid, 0.05) as sampler:
-                            upload = driver.upload(self.nginx.url(target), timeout=timeout)
+                            upload = driver.upload(self.nginx.url(target, tls), timeout=timeout)
                         run = Run(label, pair, "agent", upload.seconds,
                                   peak_rss_kib=sampler.peaks.rss_kib,
-                                  peak_rss_anon_kib=sampler.peaks.rss_anon_kib)
+                                  peak_rss_anon_kib=sampler.peaks.rss_anon_kib,
+                                  cpu_seconds=process_cpu_seconds(agent.pid) - cpu_before)
                         result.peak_rss_anon_kib = max(result.peak_rss_anon_kib,
                                                        sampler.peaks.rss_anon_kib)
                         result.peak_vm_hwm_kib = max(result.peak_vm_hwm_kib,
                                                      sampler.peaks.vm_hwm_kib)
                     result.runs.append(run)
                     print(f"[{label}] pair {pair} {tool:5s} {run.seconds:8.3f} s "
-                          f"{size / MIB / run.seconds:8.1f} MiB/s", flush=True)
+                          f"{size / MIB / run.seconds:8.1f} MiB/s, CPU {run.cpu_seconds:.2f} s", flush=True)
                     verify_sha = source_sha if pair == 1 else None
                     self.check_arrived(self.nginx.root / target, size, verify_sha,
                                        f"{label} pair {pair} {tool}")
@@ -259,12 +280,13 @@ class Bench:
             source.unlink(missing_ok=True)
         return result
 
-    def run(self, labels: list[str]) -> list[SizeResult]:
+    def run(self, labels: list[str], tls_labels: list[str] = ()) -> list[SizeResult]:
         self.nginx.start()
         if self.broker:
             self.broker.start()
         try:
-            return [self.run_size(label) for label in labels]
+            return [self.run_size(label) for label in labels] \
+                + [self.run_size(label, tls=True) for label in tls_labels]
         finally:
             self.nginx.stop()
             if self.broker:
@@ -277,16 +299,17 @@ def print_report(results: list[SizeResult], agent: bool, agent_mode: str) -> Non
         print("Per run (wall seconds; agent: `file-upload-agent upload` process, start to exit)")
     else:
         print("Per run (wall seconds; agent: from `start` sent to lastUpload SUCCESS received)")
-    print(f"{'size':>5} {'pair':>4} {'tool':>6} {'seconds':>9} {'MiB/s':>8} {'peak RSS MiB':>13} "
+    print(f"{'size':>9} {'pair':>4} {'tool':>6} {'seconds':>9} {'MiB/s':>8} {'peak RSS MiB':>13} "
           f"{'peak RssAnon MiB':>17}")
     for result in results:
         for run in result.runs:
             anon = mib(run.peak_rss_anon_kib) if run.tool == "agent" else "-"
-            print(f"{run.size_label:>5} {run.pair:>4} {run.tool:>6} {run.seconds:9.3f} "
+            print(f"{run.size_label:>9} {run.pair:>4} {run.tool:>6} {run.seconds:9.3f} "
                   f"{result.size / MIB / run.seconds:8.1f} {mib(run.peak_rss_kib):>13} {anon:>17}")
     print()
     print("Summary (medians over the pairs; memory in MiB)")
-    header = (f"{'size':>5} {'curl s':>8} {'agent s':>8} {'agent/curl':>10} {'idle RSS':>9} "
+    header = (f"{'size':>9} {'curl s':>8} {'agent s':>8} {'agent/curl':>10} {'curl CPU':>8} "
+              f"{'agent CPU':>9} {'idle RSS':>9} "
               f"{'idle Anon':>9} {'peak VmHWM':>10} {'peak Anon':>9} {'curl maxRSS':>11}")
     print(header)
     print("-" * len(header))
@@ -297,12 +320,13 @@ def print_report(results: list[SizeResult], agent: bool, agent_mode: str) -> Non
             ratio = statistics.median(result.ratios())
             idle_rss = mib(result.idle_rss_kib) if agent_mode == "mqtt" else "-"
             idle_anon = mib(result.idle_rss_anon_kib) if agent_mode == "mqtt" else "-"
-            print(f"{result.label:>5} {curl_median:8.3f} {agent_median:8.3f} {ratio:10.3f} "
-                  f"{idle_rss:>9} {idle_anon:>9} "
+            print(f"{result.label:>9} {curl_median:8.3f} {agent_median:8.3f} {ratio:10.3f} "
+                  f"{result.cpu('curl'):8.2f} {result.cpu('agent'):9.2f} {idle_rss:>9} {idle_anon:>9} "
                   f"{mib(result.peak_vm_hwm_kib):>10} {mib(result.peak_rss_anon_kib):>9} "
                   f"{mib(result.curl_max_rss_kib):>11}")
         else:
-            print(f"{result.label:>5} {curl_median:8.3f} {'-':>8} {'-':>10} {'-':>9} {'-':>9} "
+            print(f"{result.label:>9} {curl_median:8.3f} {'-':>8} {'-':>10} {result.cpu('curl'):8.2f} "
+                  f"{'-':>9} {'-':>9} {'-':>9} "
                   f"{'-':>10} {'-':>9} {mib(result.curl_max_rss_kib):>11}")
     if agent:
         print()
@@ -346,6 +370,8 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--parallel", default=os.environ.get("BENCH_PARALLEL", "4x256M"),
                         help='concurrent large files as <count>x<size>, e.g. "4x256M"; "" skips '
                         "(BENCH_PARALLEL)")
+    parser.add_argument("--tls", default=os.environ.get("BENCH_TLS", "512M"),
+                        help='one large file over HTTPS per size, e.g. "512M"; "" skips (BENCH_TLS)')
     return parser.parse_args(argv)
 
 
@@ -353,6 +379,7 @@ def main(argv: list[str]) -> int:
     repo = Path(__file__).resolve().parents[2]
     arguments = parse_arguments(argv)
     labels = arguments.sizes.split()
+    tls_labels = arguments.tls.split()
     try:
         file_counts = [int(count) for count in arguments.files.split()]
     except ValueError:
@@ -384,7 +411,7 @@ def main(argv: list[str]) -> int:
         print("bench: BENCH_PAIRS, BENCH_CURL_RUNS and file counts must be at least 1",
               file=sys.stderr)
         return 2
-    if not labels and not file_counts and not parallel:
+    if not labels and not tls_labels and not file_counts and not parallel:
         print("bench: nothing to run (no sizes, no file counts)", file=sys.stderr)
         return 2
     need_broker = not curl_only and (file_counts or parallel or agent_mode == "mqtt")
@@ -395,7 +422,7 @@ def main(argv: list[str]) -> int:
     given = os.environ.get("BENCH_DIR")
     work = Path(given) if given else Path(tempfile.mkdtemp(prefix="file-upload-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    largest = max([parse_size(label) for label in labels] + [max(file_counts, default=0) * 16384]
+    largest = max([parse_size(label) for label in labels + tls_labels] + [max(file_counts, default=0) * 16384]
                   + [parallel[0] * parallel[1] if parallel else 0])
     if shutil.disk_usage(work).free < largest + 256 * MIB:
         print(f"bench: {work} has not room for {largest // MIB} MiB of files", file=sys.stderr)
@@ -422,8 +449,8 @@ def main(argv: list[str]) -> int:
     file_results = []
     parallel_results = []
     try:
-        if labels:
-            results = bench.run(labels)
+        if labels or tls_labels:
+            results = bench.run(labels, tls_labels)
         if file_counts:
             file_results = many.run(file_counts, files_timeout)
         if concurrent:
