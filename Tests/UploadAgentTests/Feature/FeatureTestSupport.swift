@@ -126,3 +126,18 @@ struct FeatureHarness {
         return false
     }
 }
+
+extension AutoUploadableFeature {
+    /// Returns once everything journaled and handed to the credential store so far is on
+    /// disk (their writer queues have run it): what a restarted agent would find.
+    func onDisk() async {
+        let (journal, credentials) = (self.journal, self.credentials)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            guard let journal else { return continuation.resume() }
+            journal.whenDurable {
+                guard let credentials else { return continuation.resume() }
+                credentials.whenDurable { continuation.resume() }
+            }
+        }
+    }
+}

@@ -6,8 +6,6 @@ import Glibc
 
 /// A restarted agent, played by a second feature on the same state folder.
 @Suite struct RestoreTests {
-    /// Gives the journal's writer queue time to put what was appended on disk.
-    func settle() async { try? await Task.sleep(for: .milliseconds(150)) }
 
     @Test func aRunningUploadResumesAfterACrash() async {
         let state = TemporaryFiles([:])
@@ -19,7 +17,7 @@ import Glibc
         await before.command("trigger", #"{"correlationID":"up"}"#)
         await before.command("start", #"{"correlationID":"up#1","options":{"https.url":"http://127.0.0.1:9/a?sig=SECRET"}}"#)
         #expect(await before.eventually { before.transport.sent.withLock { !$0.isEmpty } })
-        await settle()
+        await before.feature.onDisk()
 
         let after = FeatureHarness(stateDir: state.directory, reusing: before.files)
         await after.feature.restore()
@@ -28,7 +26,7 @@ import Glibc
         #expect(done)
         #expect(after.transport.sent.withLock { $0.map(\.url) } == ["http://127.0.0.1:9/a?sig=SECRET"])
         #expect(after.publisher.requests().isEmpty, "options still valid: no new request")
-        await settle()
+        await after.feature.onDisk()
         #expect(!FileCheck.exists("\(state.directory)/\(CredentialStore.fileName)"), "credentials outlived the upload")
     }
 
@@ -45,7 +43,7 @@ import Glibc
         await before.command("trigger", #"{"correlationID":"up"}"#)
         await before.command("start", #"{"correlationID":"up#1","options":{"https.url":"http://127.0.0.1:9/a?X-Amz-Date=20010101T000000Z&X-Amz-Expires=3600"}}"#)
         #expect(await before.eventually { before.transport.sent.withLock { !$0.isEmpty } })
-        await settle()
+        await before.feature.onDisk()
 
         let after = FeatureHarness(clock: TestClock(now: signedAt + 7200), stateDir: state.directory, reusing: before.files)
         await after.feature.restore()
@@ -96,7 +94,7 @@ import Glibc
         await before.feature.handle(.connected)
         await before.command("activate", #"{"from":"2001-01-01T00:00:00Z","to":"2999-01-01T00:00:00Z"}"#, requestId: "on")
         #expect(before.responseStatus("on") == 204)
-        await settle()
+        await before.feature.onDisk()
         let after = FeatureHarness(stateDir: state.directory, reusing: before.files) { $0.period = 3600 }
         await after.feature.restore()
         await after.feature.handle(.connected)
