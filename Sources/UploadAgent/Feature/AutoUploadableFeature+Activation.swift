@@ -1,8 +1,7 @@
 /// activate and deactivate: periodic uploads inside a time window.
 extension AutoUploadableFeature {
     func activate(from: Double?, to: Double?) {
-        window = ActivationWindow(from: from, to: to, period: config.period)
-        lastRun = nil
+        schedule.replace(with: ActivationWindow(from: from, to: to, period: config.period))
         journalWindow()
         logger.info("periodic uploads activated from \(from.map(RFC3339.format) ?? "now") till \(to.map(RFC3339.format) ?? "forever"), every \(GoDuration.format(config.period))")
         reschedule()
@@ -10,8 +9,7 @@ extension AutoUploadableFeature {
     }
 
     func deactivate() {
-        window = nil
-        lastRun = nil
+        schedule.replace(with: nil)
         journalWindow()
         cancelSchedule()
         logger.info("periodic uploads deactivated")
@@ -20,12 +18,12 @@ extension AutoUploadableFeature {
 
     /// The window survives a restart, with the time of its last run.
     func journalWindow() {
-        journal?.record(.window(window.map { PersistedWindow(window: $0, lastRun: lastRun) }))
+        journal?.record(.window(schedule.persisted))
     }
 
     func cancelSchedule() {
         timers.cancel(.activation)
-        nextRunAt = nil
+        schedule.unplan()
     }
 
     /// Replaces any armed run with one for the current window: a new window or period
@@ -38,17 +36,17 @@ extension AutoUploadableFeature {
     /// Arms the next run; when the window has none left, an expiry at once that closes it
     /// (after the command that got here has been answered, as every run comes).
     func scheduleNextRun() {
-        guard let window else { return }
+        guard schedule.isActive else { return }
         let now = environment.clock.now()
-        nextRunAt = window.nextRun(now: now, lastRun: lastRun)
+        let next = schedule.planNext(now: now)
         scheduleStatus()
-        timers.arm(.activation, after: nextRunAt.map { $0 - now } ?? 0)
+        timers.arm(.activation, after: next.map { $0 - now } ?? 0)
     }
 
     /// The armed run is due: the periodic trigger, then the next run; or the window's end.
     func activationDue() {
-        guard accepting, window != nil else { return }
-        guard let next = nextRunAt else {
+        guard accepting, schedule.isActive else { return }
+        guard let next = schedule.nextRunAt else {
             windowClosed()
             return
         }
@@ -58,16 +56,14 @@ extension AutoUploadableFeature {
 
     func windowClosed() {
         logger.info("activation window closed")
-        window = nil
-        lastRun = nil
+        schedule.replace(with: nil)
         journalWindow()
-        nextRunAt = nil
         publishAutoUpload()
         scheduleStatus()
     }
 
     func periodicTrigger(at time: Double) {
-        lastRun = time
+        schedule.ran(at: time)
         journalWindow()
         defer { pump() }
         guard connected, identity != nil else {

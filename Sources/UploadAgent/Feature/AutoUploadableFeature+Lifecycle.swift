@@ -32,11 +32,11 @@ extension AutoUploadableFeature {
             "mqtt": environment.connectionStatus(),
             "thing": identity.map { ["deviceId": .string($0.thing.description), "tenantId": .string($0.tenant)] } ?? .null,
             "feature": [
-                "id": .string(config.featureId), "active": .bool(window != nil),
-                "startTime": window?.from.map { .string(RFC3339.format($0)) } ?? .null,
-                "endTime": window?.to.map { .string(RFC3339.format($0)) } ?? .null,
+                "id": .string(config.featureId), "active": .bool(schedule.isActive),
+                "startTime": schedule.window?.from.map { .string(RFC3339.format($0)) } ?? .null,
+                "endTime": schedule.window?.to.map { .string(RFC3339.format($0)) } ?? .null,
                 "period": .string(GoDuration.format(config.period)),
-                "nextRunAt": nextRunAt.map { .string(RFC3339.format($0)) } ?? .null,
+                "nextRunAt": schedule.nextRunAt.map { .string(RFC3339.format($0)) } ?? .null,
             ],
             "uploads": .array(registry.live.compactMap { id in
                 registry.upload(id).map { upload in

@@ -12,10 +12,9 @@ extension AutoUploadableFeature {
         credentials.load(problems: report)
 
         if let persisted = state.window {
-            window = persisted.window
-            lastRun = persisted.lastRun
+            schedule = ActivationSchedule(window: persisted.window, lastRun: persisted.lastRun)
         } else if state.windowRecorded {
-            window = nil
+            schedule.replace(with: nil)
         }
         if let reported = state.lastReported {
             latestReported = reported
@@ -112,7 +111,7 @@ extension AutoUploadableFeature {
 
     /// The whole live state as journal records: the compacted journal.
     func journalSnapshot() -> [JournalEntry] {
-        var entries: [JournalEntry] = [.window(window.map { PersistedWindow(window: $0, lastRun: lastRun) })]
+        var entries: [JournalEntry] = [.window(schedule.persisted)]
         let finished = registry.uploads.keys.filter { !registry.live.contains($0) }.sorted()
         for id in registry.live + finished {
             guard let upload = registry.upload(id) else { continue }

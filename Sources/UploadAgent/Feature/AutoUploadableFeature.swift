@@ -40,9 +40,7 @@ public actor AutoUploadableFeature {
     static var identityWaitRepeat: Double { 300 }
 
     // Activation.
-    var window: ActivationWindow?
-    var lastRun: Double?
-    var nextRunAt: Double?
+    var schedule = ActivationSchedule()
 
     // Uploads.
     var registry = UploadRegistry()
@@ -114,7 +112,7 @@ public actor AutoUploadableFeature {
             identity = DeviceIdentity(thing: thing, tenant: config.tenantId)
         }
         if config.startsActive {
-            window = ActivationWindow(from: config.activeFrom, to: config.activeTill, period: config.period)
+            schedule.replace(with: ActivationWindow(from: config.activeFrom, to: config.activeTill, period: config.period))
         }
     }
 
@@ -204,7 +202,7 @@ public actor AutoUploadableFeature {
         publish(messages.featureRegistration(type: config.type, context: config.context,
                                              autoUpload: autoUploadValue, lastUpload: latestLastUpload))
         logger.info("registered feature \(config.featureId) of \(identity.thing)")
-        if window != nil && !timers.isArmed(.activation) { reschedule() }
+        if schedule.isActive && !timers.isArmed(.activation) { reschedule() }
         for id in delivery.lastUploadsOwed where !delivery.isAwaitingDisk(id) {
             if let upload = registry.upload(id) { publishLastUpload(upload) }
         }
@@ -369,9 +367,9 @@ public actor AutoUploadableFeature {
 
     var autoUploadValue: JSONValue {
         [
-            "active": .bool(window != nil),
-            "startTime": window?.from.map { .string(RFC3339.format($0)) } ?? .null,
-            "endTime": window?.to.map { .string(RFC3339.format($0)) } ?? .null,
+            "active": .bool(schedule.isActive),
+            "startTime": schedule.window?.from.map { .string(RFC3339.format($0)) } ?? .null,
+            "endTime": schedule.window?.to.map { .string(RFC3339.format($0)) } ?? .null,
         ]
     }
 
