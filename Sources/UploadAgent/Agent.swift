@@ -41,7 +41,8 @@ public final class Agent: Sendable {
         }
         let link = settings.link
         let engine = CurlTransferPool(settings: settings, engines: config.transferThreads > 0 ? config.transferThreads : nil)
-        let statusWriter = StatusFileWriter(path: config.statusFile) { problem in
+        let statusWriter = StatusFileWriter(path: config.statusFile,
+                                            minimumInterval: ProgressPolicy.standard.statusInterval) { problem in
             logger.error("status file: \(problem)")
         }
         // Unbounded: a burst of commands is queued, never dropped to make room. The

@@ -11,3 +11,15 @@ import Testing
         #expect(forwarded.withLock { $0 } == [5, 10, 500, 999])
     }
 }
+
+/// One policy for both audiences: the backend hears every state change and each new whole
+/// percent, and the status file is never rebuilt faster than the relay feeds it.
+@Suite struct ProgressPolicyTests {
+    @Test func theBackendHearsStateChangesAndNewWholePercentsOnly() {
+        let policy = ProgressPolicy.standard
+        #expect(policy.tellsBackend(progress: 40, published: 40, onlyProgress: false))
+        #expect(!policy.tellsBackend(progress: 40, published: 40, onlyProgress: true))
+        #expect(policy.tellsBackend(progress: 41, published: 40, onlyProgress: true))
+        #expect(policy.statusInterval >= policy.relayInterval / 2 && policy.statusInterval <= 1)
+    }
+}

@@ -4,15 +4,15 @@ import Glibc
 
 /// The status document and the stop.
 extension AutoUploadableFeature {
-    /// Rebuilds the status file soon: at most every `statusInterval`, however many events
-    /// come in, so a busy agent does not serialise its state per event.
+    /// Rebuilds the status file soon: at most every `ProgressPolicy.statusInterval`, however
+    /// many events come in, so a busy agent does not serialise its state per event.
     func scheduleStatus() {
         guard !statusScheduled else { return }
         statusScheduled = true
-        timers.arm(.status, after: statusBuiltAt + Self.statusInterval - environment.clock.uptime())
+        timers.arm(.status, after: statusBuiltAt + Self.progressPolicy.statusInterval - environment.clock.uptime())
     }
 
-    static var statusInterval: Double { 0.2 }
+    static var progressPolicy: ProgressPolicy { .standard }
 
     /// Builds the status document (PROTOCOL.md section 8) and hands it to the writer.
     func writeStatus() {

@@ -137,7 +137,7 @@ extension AutoUploadableFeature {
             logger.info("upload \(fileId) of \(file.path) starts again from byte 0: the server confirmed none of it before the agent stopped (a single PUT cannot resume); the progress told to the backend holds until this run passes it")
         }
         let mailbox = self.mailbox
-        let relay = ProgressRelay(size: source.size) { bytes in
+        let relay = ProgressRelay(size: source.size, interval: Self.progressPolicy.relayInterval) { bytes in
             mailbox.yield(.transfer(fileId: fileId, .progress(bytes)))
         }
         let suspending = self.suspending

@@ -219,7 +219,7 @@ extension AutoUploadableFeature {
     func statusChanged(_ parentId: String, onlyProgress: Bool = false) {
         guard let upload = registry.upload(parentId) else { return }
         let progress = upload.wireProgress
-        if !onlyProgress || progress != upload.publishedProgress {
+        if Self.progressPolicy.tellsBackend(progress: progress, published: upload.publishedProgress, onlyProgress: onlyProgress) {
             registry.updateUpload(parentId) { $0.publishedProgress = progress }
             publishLastUpload(upload)
         }

@@ -14,7 +14,7 @@ final class ProgressRelay: Sendable {
     private let forward: @Sendable (Int64) -> Void
     private let state = Mutex<(highest: Int64, forwardedAt: Double, forwardedPercent: Int64)>((0, 0, -1))
 
-    init(size: Int64, interval: Double = 0.25, forward: @escaping @Sendable (Int64) -> Void) {
+    init(size: Int64, interval: Double, forward: @escaping @Sendable (Int64) -> Void) {
         self.size = size
         self.interval = interval
         self.forward = forward
