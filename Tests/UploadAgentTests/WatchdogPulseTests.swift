@@ -2,30 +2,40 @@ import Synchronization
 import Testing
 @testable import UploadAgent
 
-/// The watchdog pings while every probe answers, and stops when one does not.
+/// The watchdog pings while every probe answers, and stops when one does not. The test
+/// drives the ticks and the clock itself: no timer, no waiting on real time.
 @Suite struct WatchdogPulseTests {
-    @Test func pingsStopWhileAProbeHangsAndResumeWhenItAnswers() async throws {
-        let pings = Atomic<Int>(0)
+    @Test func pingsStopWhileAProbeHangsAndResumeWhenItAnswers() async {
+        let clock = Mutex<Double>(0)
         let hung = Atomic<Bool>(false)
         let stalls = Mutex<[String]>([])
-        let pulse = WatchdogPulse(deadline: 0.3, probes: [
+        let pulse = WatchdogPulse(deadline: 10, probes: [
             .init("quick") {},
-            .init("sometimes stuck") { while hung.load(ordering: .relaxed) { try? await Task.sleep(for: .milliseconds(5)) } },
-        ], ping: { pings.add(1, ordering: .relaxed) }, stalled: { text in stalls.withLock { $0.append(text) } })
-        defer { pulse.cancel() }
-        try await Task.sleep(for: .milliseconds(800))
-        #expect(pings.load(ordering: .relaxed) >= 2)
+            .init("sometimes stuck") { while hung.load(ordering: .relaxed) { await Task.yield() } },
+        ], ping: {}, stalled: { text in stalls.withLock { $0.append(text) } },
+           now: { clock.withLock { $0 } }, ticking: false)
+        func at(_ time: Double) { clock.withLock { $0 = time } }
+        func answered(leaving inFlight: Int) async { while pulse.probesInFlight > inFlight { await Task.yield() } }
+
+        #expect(pulse.tick())
+        await answered(leaving: 0)
+        at(5)
+        #expect(pulse.tick())
+        await answered(leaving: 0)  // both answered at 5
         hung.store(true, ordering: .relaxed)
-        try await Task.sleep(for: .milliseconds(700))  // the deadline passes
-        let whileHung = pings.load(ordering: .relaxed)
-        try await Task.sleep(for: .milliseconds(600))
-        #expect(pings.load(ordering: .relaxed) == whileHung)
-        #expect(stalls.withLock { $0 }.contains { $0.hasPrefix("sometimes stuck has not answered") })
+        at(6)
+        #expect(pulse.tick(), "answered 1 s ago")
+        await answered(leaving: 1)  // the stuck one hangs from here
+        at(16)
+        #expect(!pulse.tick(), "no answer for 11 s: no ping")
+        await answered(leaving: 1)  // the quick one answered again
+        at(17)
+        #expect(!pulse.tick())
+        #expect(stalls.withLock { $0 } == ["sometimes stuck has not answered for 10.0s: no longer pinging the watchdog"],
+                "told once per stall")
         hung.store(false, ordering: .relaxed)
-        let deadline = ContinuousClock.now + .seconds(5)
-        while pings.load(ordering: .relaxed) == whileHung && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        #expect(pings.load(ordering: .relaxed) > whileHung)
+        await answered(leaving: 0)
+        at(18)
+        #expect(pulse.tick(), "pings again once it answers")
     }
 }

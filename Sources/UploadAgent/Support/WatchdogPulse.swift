@@ -35,34 +35,45 @@ public final class WatchdogPulse: @unchecked Sendable {
     private let probes: [Probe]
     private let deadline: Double
     private let state: Mutex<State>
-    private let timer: any DispatchSourceTimer
+    private let timer: (any DispatchSourceTimer)?
     private let now: @Sendable () -> Double
+    private let stalled: @Sendable (String) -> Void
 
     /// Starts at once: probes and (while all answer) pings every `deadline / 2` seconds.
     /// `stalled` is told the names of parts that stopped answering, once per stall.
+    /// Without `ticking`, nothing runs until `tick()` is called (the unit tests' clock).
     public init(deadline: Double, probes: [Probe], ping: @escaping @Sendable () -> Void,
                 stalled: @escaping @Sendable (String) -> Void = { _ in },
-                now: @escaping @Sendable () -> Double = monotonicSeconds) {
+                now: @escaping @Sendable () -> Double = monotonicSeconds, ticking: Bool = true) {
         self.probes = probes
         self.deadline = deadline
         self.now = now
+        self.stalled = stalled
         let start = now()
         state = Mutex(State(probes: probes.map { _ in ProbeState(lastAnswer: start) }))
-        timer = DispatchSource.makeTimerSource(queue: .global())
+        guard ticking else {
+            timer = nil
+            return
+        }
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        self.timer = timer
         timer.schedule(deadline: .now(), repeating: max(0.01, deadline / 2))
         timer.setEventHandler { [weak self] in
             guard let self else { return }
-            if self.tick(stalled: stalled) { ping() }
+            if self.tick() { ping() }
         }
         timer.resume()
     }
 
     public func cancel() {
-        timer.cancel()
+        timer?.cancel()
     }
 
+    /// Probes sent and not answered yet.
+    var probesInFlight: Int { state.withLock { $0.probes.filter(\.inFlight).count } }
+
     /// Sends probes that are not already waiting; true when every part answered in time.
-    func tick(stalled: @Sendable (String) -> Void) -> Bool {
+    func tick() -> Bool {
         let time = now()
         var toSend: [Int] = []
         var newlyStalled: [String] = []
