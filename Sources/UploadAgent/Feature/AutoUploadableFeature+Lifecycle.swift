@@ -7,8 +7,7 @@ extension AutoUploadableFeature {
     /// Rebuilds the status file soon: at most every `ProgressPolicy.statusInterval`, however
     /// many events come in, so a busy agent does not serialise its state per event.
     func scheduleStatus() {
-        guard !statusScheduled else { return }
-        statusScheduled = true
+        guard !timers.isArmed(.status) else { return }
         timers.arm(.status, after: statusBuiltAt + Self.progressPolicy.statusInterval - environment.clock.uptime())
     }
 
@@ -16,7 +15,6 @@ extension AutoUploadableFeature {
 
     /// Builds the status document (PROTOCOL.md section 8) and hands it to the writer.
     func writeStatus() {
-        statusScheduled = false
         timers.cancel(.status)
         statusBuiltAt = environment.clock.uptime()
         environment.statusSink(statusDocument())

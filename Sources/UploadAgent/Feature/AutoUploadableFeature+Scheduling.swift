@@ -272,11 +272,7 @@ extension AutoUploadableFeature {
 
     func expireRequests() {
         guard connected else { return }  // a request cannot be answered while we are offline
-        let now = environment.clock.now()
-        let expired = pipeline.requested.filter { id in
-            guard let requestedAt = pipeline.requestedAt(id) else { return false }
-            return now - requestedAt > config.requestTimeout
-        }
+        let expired = pipeline.requested(before: environment.clock.now() - config.requestTimeout)
         for fileId in expired.sorted() {
             fileFailed(fileId, reason: "the backend sent no 'start' for it within \(GoDuration.format(config.requestTimeout)) of its upload request")
         }

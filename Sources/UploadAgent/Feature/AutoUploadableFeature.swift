@@ -70,7 +70,6 @@ public actor AutoUploadableFeature {
     var latestLastUpload: JSONValue? { latestReported.map { $0.upload.lastUploadValue(progress: $0.progress) } }
 
     // Status file.
-    var statusScheduled = false
     var statusBuiltAt = 0.0
 
     static let maxRecent = 20

@@ -37,7 +37,12 @@ struct FilePipeline: Sendable {
         return nil
     }
 
-    var requested: [String] { phases.compactMap { if case .requested = $0.value { $0.key } else { nil } } }
+    var requested: [String] { requested(before: .infinity) }
+
+    /// Files whose request went out before `time` and is still unanswered.
+    func requested(before time: Double) -> [String] {
+        phases.compactMap { if case .requested(let at) = $0.value, at < time { $0.key } else { nil } }
+    }
 
     var running: [(fileId: String, transfer: Task<Void, Never>)] {
         phases.compactMap { if case .running(_, let transfer) = $0.value { ($0.key, transfer) } else { nil } }

@@ -18,6 +18,7 @@ import Testing
         var pipeline = FilePipeline()
         pipeline.requested("u#1", at: 10)
         #expect(pipeline.requestedAt("u#1") == 10 && pipeline.requestedCount == 1 && pipeline.inFlight == 1)
+        #expect(pipeline.requested(before: 10).isEmpty && pipeline.requested(before: 10.5) == ["u#1"])
         #expect(pipeline.answered("u#1") == 10)
         #expect(pipeline.answered("u#1") == nil, "answered once")
         pipeline.queue("u#1", provider: Provider(), priority: 0)

@@ -46,7 +46,7 @@ struct S3MultipartUploader: Sendable {
     }
 
     static func isCancellation(_ error: any Error) -> Bool {
-        error is CancellationError || (error as? TransferError)?.kind == .cancelled
+        UploadError(classifying: error) == .cancelled
     }
 
     /// `recorded` as S3 still holds it, asked with ListParts: the parts listed with the
