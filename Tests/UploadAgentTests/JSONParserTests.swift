@@ -41,7 +41,7 @@ import Testing
     }
 
     @Test func writerOutputRoundTripsAndFoundationAgrees() throws {
-        var generator = SeededGenerator(seed: 7)
+        var generator = SeededRandom(seed: 7)
         for _ in 0..<300 {
             let value = Self.randomValue(depth: 0, using: &generator)
             let bytes = value.serialized()
@@ -55,7 +55,7 @@ import Testing
         #expect(String(decoding: value.serialized(), as: UTF8.self) == #"{"a":{"x":"q\"\n\u0001"},"b":1,"c":2.5,"d":null}"#)
     }
 
-    static func randomValue(depth: Int, using generator: inout SeededGenerator) -> JSONValue {
+    static func randomValue(depth: Int, using generator: inout SeededRandom) -> JSONValue {
         let pick = Int.random(in: 0..<(depth > 3 ? 4 : 6), using: &generator)
         switch pick {
         case 0: return .null

@@ -19,6 +19,7 @@ extension AutoUploadableFeature {
         if let reported = state.lastReported {
             latestReported = reported
         }
+        nextUploadNumber = max(nextUploadNumber, state.nextUploadNumber ?? 0)
         var resumed = 0
         var renewing = 0
         var recovery = RecoveryLog(limit: Self.recoveryLinesShown)
@@ -73,6 +74,11 @@ extension AutoUploadableFeature {
             owe(upload)
             finishIfDone(upload.correlationId)
         }
+        if let reported = latestReported, let current = registry.upload(reported.upload.correlationId), current.state.isFinal {
+            // Its end was journaled before it was sent, but the record of having sent it
+            // may not have reached the disk: the registration must not take it back.
+            latestReported = (current, current.wireProgress)
+        }
         var staged: Set<String> = []
         for id in registry.live {
             guard let upload = registry.upload(id) else { continue }
@@ -121,6 +127,7 @@ extension AutoUploadableFeature {
         if let latestReported {
             entries.append(.lastReported(upload: latestReported.upload, progress: latestReported.progress))
         }
+        entries.append(.nextUploadNumber(nextUploadNumber))
         return entries
     }
 }

@@ -21,6 +21,7 @@ extension AutoUploadableFeature {
         while true {
             let full = pipeline.inFlight >= limit
             if full && shares == nil { shares = pipeline.shares { registry.file($0)?.parentId } }
+            if full && InjectedFault.windowNotShared.isInjected { break }
             guard let fileId = nextFileToRequest(beyondWindow: full ? shares : nil) else { break }
             if full, let parent = registry.file(fileId)?.parentId { shares?[parent, default: 0] += 1 }
             sendRequest(fileId)

@@ -45,7 +45,7 @@ extension AutoUploadableFeature {
         registry.insert(upload, files: files)
         journal?.record(.upload(upload))
         journal?.record(contentsOf: files.lazy.map(JournalEntry.file))
-        enqueueRequests(of: upload)
+        afterDisk(.requests(uploadId: id))
         let leftOut = selection.refused.isEmpty ? "" : ", \(selection.refused.count) left out (see the status file)"
         logger.info("upload \(id) triggered: \(files.count) file(s)\(leftOut)")
         statusChanged(id)
@@ -65,6 +65,7 @@ extension AutoUploadableFeature {
             id = "upload-id-\(nextUploadNumber)"
             nextUploadNumber += 1
         } while registry.upload(id) != nil
+        journal?.record(.nextUploadNumber(nextUploadNumber))
         return id
     }
 

@@ -87,8 +87,8 @@ public actor AutoUploadableFeature {
     init(config: AgentConfig, environment: FeatureEnvironment, durable: Bool = false,
          mailbox: EventInbox<FeatureEvent> = EventInbox()) {
         self.mailbox = mailbox
-        timers = FeatureTimers(clock: environment.clock, mailbox: mailbox)
-        work = FeatureWork(mailbox: mailbox, logger: environment.logger)
+        timers = FeatureTimers(clock: environment.clock, mailbox: mailbox, sleeps: environment.timersSleep)
+        work = FeatureWork(mailbox: mailbox, logger: environment.logger, launcher: environment.transferLauncher)
         self.config = config
         self.environment = environment
         let logger = environment.logger
@@ -101,8 +101,9 @@ public actor AutoUploadableFeature {
             let logger = environment.logger
             let report: @Sendable (String) -> Void = { logger.error("state folder: \($0)") }
             StatusFileWriter.makeDirectory(config.stateDir)
-            journal = UploadJournal(stateDir: config.stateDir, onError: report)
-            credentials = CredentialStore(stateDir: config.stateDir, onError: report)
+            let queues = environment.journalQueues ?? DispatchLogWriterQueue.make
+            journal = UploadJournal(stateDir: config.stateDir, queues: queues, onError: report)
+            credentials = CredentialStore(stateDir: config.stateDir, queues: queues, onError: report)
         } else {
             journal = nil
             credentials = nil
@@ -264,6 +265,9 @@ public actor AutoUploadableFeature {
                 logger.warning("cannot answer a command: \(reason)\(more)")
             }
         case .inbox(let message):
+            // Numbered before the operation runs: the answer precedes the requests of an
+            // upload it triggers, and both wait for the disk.
+            let answer = journal != nil ? delivery.reserve() : nil
             let outcome: OperationError?
             switch message.operation {
             case .failure(let error): outcome = error
@@ -276,8 +280,8 @@ public actor AutoUploadableFeature {
             }
             if message.responseRequired {
                 let response = DittoMessages.response(to: message, error: outcome)
-                _ = environment.publisher.publish(topic: message.hono.responseTopic(status: outcome?.status ?? 204),
-                                                  payload: response.serialized())
+                afterDisk(.response(topic: message.hono.responseTopic(status: outcome?.status ?? 204),
+                                    payload: response.serialized()), as: answer)
             }
             // Requests and transfers follow the response, never delay it.
             pump()
@@ -318,14 +322,30 @@ public actor AutoUploadableFeature {
         if registry.upload(id) != nil {
             registry.updateUpload(id) { $0.toldProgress = told.toldProgress }
         }
-        guard let journal else {
+        guard let journal, !InjectedFault.publishBeforeDurable.isInjected else {
+            journal?.record(.upload(told))
             send(told, sequence: sequence)
             return
         }
         journal.record(.upload(told))
         delivery.awaitDisk(told, sequence: sequence)
-        let credentials = self.credentials
-        let mailbox = self.mailbox
+        whenOnDisk(through: sequence)
+    }
+
+    /// Performs `effect` once everything journaled so far (and every credential stored)
+    /// is on disk; at once without a journal.
+    func afterDisk(_ effect: HeldEffect, as reserved: Int? = nil) {
+        guard journal != nil else { return release(effect) }
+        let sequence = reserved ?? delivery.reserve()
+        delivery.hold(effect, as: sequence)
+        whenOnDisk(through: sequence)
+    }
+
+    /// Posts `.durable(through: sequence)` once the journal and the credential store
+    /// have written everything handed to them so far.
+    private func whenOnDisk(through sequence: Int) {
+        guard let journal else { return }
+        let (credentials, mailbox) = (self.credentials, self.mailbox)
         let tell: @Sendable () -> Void = { mailbox.yield(.durable(through: sequence)) }
         journal.whenDurable {
             if let credentials { credentials.whenDurable(tell) } else { tell() }
@@ -334,7 +354,23 @@ public actor AutoUploadableFeature {
 
     /// Everything recorded up to `sequence` is on disk: what waited for it goes out, in order.
     func durable(through sequence: Int) {
-        for item in delivery.durable(through: sequence) { send(item.upload, sequence: item.sequence) }
+        for item in delivery.durable(through: sequence) {
+            switch item {
+            case .lastUpload(let upload, let sequence): send(upload, sequence: sequence)
+            case .effect(let effect): release(effect)
+            }
+        }
+    }
+
+    func release(_ effect: HeldEffect) {
+        switch effect {
+        case .response(let topic, let payload):
+            _ = environment.publisher.publish(topic: topic, payload: payload)
+        case .requests(let id):
+            guard let upload = registry.upload(id), !upload.state.isFinal else { return }
+            enqueueRequests(of: upload)
+            pump()
+        }
     }
 
     private func send(_ upload: UploadRecord, sequence: Int) {

@@ -17,6 +17,8 @@ struct DeliveryLedger: Sendable {
     /// with their sequence numbers. The backend may act on what it is told (bill, delete,
     /// notify), so it is never told a state a power cut could take back.
     private var awaitingDisk: [String: (sequence: Int, upload: UploadRecord)] = [:]
+    /// Responses and first requests waiting for the disk too, in the order of their numbers.
+    private var heldEffects: [(sequence: Int, effect: HeldEffect)] = []
 
     /// The upload's newest `lastUpload` is owed from now on: its sequence number.
     mutating func oweLastUpload(of id: String) -> Int {
@@ -32,11 +34,28 @@ struct DeliveryLedger: Sendable {
 
     func isAwaitingDisk(_ id: String) -> Bool { awaitingDisk[id] != nil }
 
-    /// Everything up to `sequence` is on disk: the values that may go out now, in order.
-    mutating func durable(through sequence: Int) -> [(upload: UploadRecord, sequence: Int)] {
-        let due = awaitingDisk.filter { $0.value.sequence <= sequence }.sorted { $0.value.sequence < $1.value.sequence }
+    /// A sequence number taken now, to hold an effect under later (a command's answer
+    /// is numbered before what the command does, so it goes out first).
+    mutating func reserve() -> Int {
+        sequence += 1
+        return sequence
+    }
+
+    /// Holds `effect` until the disk has everything up to `sequence`.
+    mutating func hold(_ effect: HeldEffect, as sequence: Int) {
+        let index = heldEffects.firstIndex { $0.sequence > sequence } ?? heldEffects.endIndex
+        heldEffects.insert((sequence, effect), at: index)
+    }
+
+    /// Everything up to `sequence` is on disk: what may go out now, in order.
+    mutating func durable(through sequence: Int) -> [DurableRelease] {
+        let due = awaitingDisk.filter { $0.value.sequence <= sequence }
         for (id, _) in due { awaitingDisk[id] = nil }
-        return due.map { ($0.value.upload, $0.value.sequence) }
+        let held = heldEffects.prefix { $0.sequence <= sequence }
+        heldEffects.removeFirst(held.count)
+        let released = due.map { (sequence: $0.value.sequence, release: DurableRelease.lastUpload($0.value.upload, sequence: $0.value.sequence)) }
+            + held.map { (sequence: $0.sequence, release: DurableRelease.effect($0.effect)) }
+        return released.sorted { $0.sequence < $1.sequence }.map(\.release)
     }
 
     /// Uploads whose newest `lastUpload` is owed, in the order they were told.

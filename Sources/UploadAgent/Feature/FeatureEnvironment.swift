@@ -16,6 +16,11 @@ public struct FeatureEnvironment: Sendable {
     public var link: LinkAllowance?
     /// Forces the log file to disk (after the start-up recovery lines).
     public var syncLog: @Sendable () -> Void = {}
+    /// Stand-ins the simulator drives a step at a time; nil (and sleeping timers) in the
+    /// agent: transfers by the storage providers, journal writes on dispatch queues.
+    var transferLauncher: (any TransferLauncher)?
+    var journalQueues: LogWriterQueues?
+    var timersSleep = true
 
     public init(publisher: any MessagePublisher, transport: any HTTPTransport,
                 statusSink: @escaping @Sendable (JSONValue) -> Void,

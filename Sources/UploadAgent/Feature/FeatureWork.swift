@@ -7,11 +7,14 @@ import Logging
 struct FeatureWork: Sendable {
     let mailbox: EventInbox<FeatureEvent>
     let logger: Logger
+    /// The simulator's storage servers; nil: the provider runs the transfer.
+    var launcher: (any TransferLauncher)?
 
     /// Uploads `source`; its end arrives as `.transfer(fileId, .finished)`. `holding`
     /// keeps the file's descriptor(s) open until then.
     func transfer(_ fileId: String, provider: any StorageProvider, source: UploadSource,
                   resumption: UploadResumption, progress: ProgressRelay, holding: [OpenedFile]) -> Task<Void, Never> {
+        if let launcher { return launcher.launch(fileId, source: source, resumption: resumption) }
         let mailbox = self.mailbox
         return Task {
             let outcome: Result<Void, UploadError>

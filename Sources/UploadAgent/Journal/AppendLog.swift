@@ -1,4 +1,3 @@
-import Dispatch
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -16,7 +15,7 @@ final class AppendLog: Sendable {
     /// could lose, long against an fsync per record of a fast stream of small files.
     static let batchDelay = 0.025
     private let mode: mode_t
-    private let queue: DispatchQueue
+    private let queue: any LogWriterQueue
     private let onError: @Sendable (String) -> Void
 
     /// What to write next, taken on the writer queue: a snapshot replacing the file (an
@@ -59,12 +58,13 @@ final class AppendLog: Sendable {
         }
     }
 
-    init(path: String, mode: mode_t, onError: @escaping @Sendable (String) -> Void, source: @escaping Source) {
+    init(path: String, mode: mode_t, queues: LogWriterQueues = DispatchLogWriterQueue.make,
+         onError: @escaping @Sendable (String) -> Void, source: @escaping Source) {
         self.path = path
         self.mode = mode
         self.onError = onError
         self.source = source
-        queue = DispatchQueue(label: "journal \(path)")
+        queue = queues(path)
     }
 
     deinit {
@@ -81,18 +81,23 @@ final class AppendLog: Sendable {
             return .failure(JournalReadError("cannot read \(path): \(String(cString: strerror(errno)))"))
         }
         defer { close(descriptor) }
+        guard let bytes = readAll(descriptor) else {
+            return .failure(JournalReadError("cannot read \(path): \(String(cString: strerror(errno)))"))
+        }
+        return .success(parse(bytes))
+    }
+
+    /// Everything left to read from `fd`; nil on a read error (in errno).
+    static func readAll(_ fd: Int32) -> [UInt8]? {
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else {
-                return .failure(JournalReadError("cannot read \(path): \(String(cString: strerror(errno)))"))
-            }
-            if count == 0 { break }
-            bytes.append(contentsOf: buffer[0..<count])
+            guard count >= 0 else { return nil }
+            if count == 0 { return bytes }
+            bytes += buffer[0..<count]
         }
-        return .success(parse(bytes))
     }
 
     /// Splits `bytes` into records and checks each one, putting back a single flipped
@@ -178,7 +183,7 @@ final class AppendLog: Sendable {
             defer { state.scheduled = true }
             return !state.scheduled
         }
-        if schedule { queue.asyncAfter(deadline: .now() + Self.batchDelay) { self.writePending() } }
+        if schedule { queue.async(after: Self.batchDelay) { self.writePending() } }
     }
 
     /// Waits until everything handed over is on disk. Blocks: call it off the cooperative
@@ -209,7 +214,7 @@ final class AppendLog: Sendable {
         guard !records.isEmpty else { return }
         let pending = records.flatMap(Self.frame)
         guard let descriptor = openForAppend() else { return }
-        if writeAll(descriptor, pending) {
+        if Self.writeAll(descriptor, pending) {
             fdatasync(descriptor)
             state.withLock { $0.size += Int64(pending.count) }
             reportRecovery()
@@ -234,7 +239,7 @@ final class AppendLog: Sendable {
             return
         }
         fchmod(fd, mode)
-        let written = writeAll(fd, bytes)
+        let written = Self.writeAll(fd, bytes)
         fsync(fd)
         close(fd)
         guard written, rename(temporary, path) == 0 else {
@@ -267,7 +272,7 @@ final class AppendLog: Sendable {
         close(fd)
     }
 
-    private func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         var written = 0
         while written < bytes.count {
             let result = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, bytes.count - written) }

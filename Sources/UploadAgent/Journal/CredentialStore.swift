@@ -13,8 +13,9 @@ final class CredentialStore: @unchecked Sendable {
     /// Whether the file exists (with its header) as far as this store wrote it.
     private var fileWritten = false
 
-    init(stateDir: String, onError: @escaping @Sendable (String) -> Void) {
-        file = JournalFile(path: "\(stateDir)/\(Self.fileName)", mode: 0o600, onError: onError)
+    init(stateDir: String, queues: LogWriterQueues = DispatchLogWriterQueue.make,
+         onError: @escaping @Sendable (String) -> Void) {
+        file = JournalFile(path: "\(stateDir)/\(Self.fileName)", mode: 0o600, queues: queues, onError: onError)
     }
 
     /// Reads what an earlier run kept.

@@ -11,6 +11,10 @@ enum JournalEntry: JournalRecord {
     case removeUpload(id: String)
     /// The last `lastUpload` sent, so a registration after a restart can restore it.
     case lastReported(upload: UploadRecord, progress: Int)
+    /// The number the next generated upload id (`upload-id-<n>`) takes: ids never repeat
+    /// across restarts, even when the clock went back, so the backend never hears a new
+    /// upload under the id of one that already ended.
+    case nextUploadNumber(Int)
 
     var headerVersion: Int? {
         if case .header(let version) = self { return version }
@@ -24,6 +28,7 @@ enum JournalEntry: JournalRecord {
         case .upload(let upload): return "u:" + upload.correlationId
         case .file(let file): return "f:" + file.correlationId
         case .lastReported: return "lastReported"
+        case .nextUploadNumber: return "nextUploadNumber"
         }
     }
 

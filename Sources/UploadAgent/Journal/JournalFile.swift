@@ -19,11 +19,14 @@ final class JournalFile<Entry: JournalRecord>: @unchecked Sendable {
 
     let log: AppendLog
     private let pending: PendingRecords<Entry>
+    private let mode: mode_t
 
-    init(path: String, mode: mode_t, onError: @escaping @Sendable (String) -> Void) {
+    init(path: String, mode: mode_t, queues: LogWriterQueues = DispatchLogWriterQueue.make,
+         onError: @escaping @Sendable (String) -> Void) {
         let pending = PendingRecords<Entry>()
         self.pending = pending
-        log = AppendLog(path: path, mode: mode, onError: onError) {
+        self.mode = mode
+        log = AppendLog(path: path, mode: mode, queues: queues, onError: onError) {
             let taken = pending.take()
             return (taken.snapshot.map(Self.encode), Self.encode(taken.entries))
         }
@@ -57,14 +60,14 @@ final class JournalFile<Entry: JournalRecord>: @unchecked Sendable {
         let (entries, undecodable) = Self.decode(contents)
         if let version = entries.first?.headerVersion, version != expectedVersion {
             // A sound header of another format: its records mean something else.
-            problems("\(path) is a journal of version \(version), not the version \(expectedVersion) this agent reads; \(moveAside())")
+            problems("\(path) is a journal of version \(version), not the version \(expectedVersion) this agent reads; \(copyAside())")
             return Found()
         }
         let damaged = contents.damagedRecords + undecodable
         let repaired = contents.repairedRecords > 0 ? " (\(contents.repairedRecords) more had a flipped bit, put back)" : ""
         if damaged > 0 {
             let header = entries.first?.headerVersion == nil ? " (its header among them)" : ""
-            problems("\(path) has \(damaged) damaged record(s)\(header)\(repaired); used the \(entries.count) sound one(s), \(moveAside())")
+            problems("\(path) has \(damaged) damaged record(s)\(header)\(repaired); used the \(entries.count) sound one(s), \(copyAside())")
         } else if contents.repairedRecords > 0 {
             problems("\(path) had \(contents.repairedRecords) record(s) with a flipped bit (failing storage?); each was put back, nothing was lost")
         } else if contents.tornTail {
@@ -91,6 +94,36 @@ final class JournalFile<Entry: JournalRecord>: @unchecked Sendable {
 
     /// Moved-aside copies kept for analysis; older ones are removed.
     static var keptDamagedCopies: Int { 3 }
+
+    /// Keeps a copy of the damaged file as `<path>.damaged-<n>` (see `moveAside`) and leaves
+    /// the file itself in place: the snapshot of what could be read replaces it whole
+    /// (written, synced, renamed over it), so a crash before that snapshot is on disk finds
+    /// the same records again instead of an empty folder.
+    private func copyAside() -> String {
+        let copies = DamagedCopies(of: path)
+        let aside = copies.nextName(now: systemWallClock())
+        guard let bytes = Self.readAll(path), Self.write(bytes, to: aside, mode: mode) else {
+            return "could not keep a copy of it (\(String(cString: strerror(errno)))): starting from what could be read"
+        }
+        let removed = copies.prune(keeping: Self.keptDamagedCopies)
+        let pruned = removed.isEmpty ? "" : "; removed the older copies \(removed.joined(separator: ", "))"
+        return "kept a copy as \(aside) and started from what could be read\(pruned)"
+    }
+
+    private static func readAll(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        return AppendLog.readAll(fd)
+    }
+
+    private static func write(_ bytes: [UInt8], to path: String, mode: mode_t) -> Bool {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        fchmod(fd, mode)
+        return AppendLog.writeAll(fd, bytes) && fsync(fd) == 0
+    }
 
     /// Renames the file to `<path>.damaged-<n>` (n: the time, or one past the newest copy
     /// when the clock is behind it) and removes all but the newest few copies; returns

@@ -10,6 +10,7 @@ struct JournalState: Sendable {
     /// Uploads whose end the backend acknowledged (removed since): damaged records about
     /// them cost nothing.
     var removed: Set<String> = []
+    var nextUploadNumber: Int?
 
     /// Applies one record, as `UploadJournal` read it.
     mutating func apply(_ entry: JournalEntry) {
@@ -36,6 +37,8 @@ struct JournalState: Sendable {
             uploads.remove(at: index)
         case .lastReported(let upload, let progress):
             lastReported = (upload, progress)
+        case .nextUploadNumber(let number):
+            nextUploadNumber = max(nextUploadNumber ?? number, number)
         }
     }
 }

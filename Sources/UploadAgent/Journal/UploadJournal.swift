@@ -12,8 +12,9 @@ final class UploadJournal: @unchecked Sendable {
 
     private let file: JournalFile<JournalEntry>
 
-    init(stateDir: String, onError: @escaping @Sendable (String) -> Void) {
-        file = JournalFile(path: "\(stateDir)/\(Self.fileName)", mode: 0o640, onError: onError)
+    init(stateDir: String, queues: LogWriterQueues = DispatchLogWriterQueue.make,
+         onError: @escaping @Sendable (String) -> Void) {
+        file = JournalFile(path: "\(stateDir)/\(Self.fileName)", mode: 0o640, queues: queues, onError: onError)
     }
 
     var path: String { file.path }

@@ -38,6 +38,15 @@ public final class EventInbox<Event: Sendable>: Sendable {
         waiting?.resume(returning: nil)
     }
 
+    /// Everything that came in since the last take, without waiting (none: empty): for a
+    /// driver that runs the consumer itself, a step at a time.
+    public func takeAll() -> [Event] {
+        state.withLock { state in
+            defer { state.events = [] }
+            return state.events
+        }
+    }
+
     /// Everything that came in since the last call (waits for at least one); nil once
     /// finished and drained. One consumer only.
     public func next() async -> [Event]? {

@@ -42,9 +42,31 @@ import Testing
         let c = ledger.oweLastUpload(of: "c")
         ledger.awaitDisk(Self.upload("c"), sequence: c)
         #expect(ledger.lastUploadsOwed == ["a", "b", "c"])
-        #expect(ledger.durable(through: b).map(\.upload.correlationId) == ["a", "b"])
+        #expect(ledger.durable(through: b).map(Self.name) == ["a", "b"])
         #expect(ledger.isAwaitingDisk("c") && !ledger.isAwaitingDisk("a"))
         #expect(ledger.durable(through: b).isEmpty)
-        #expect(ledger.durable(through: c).map(\.sequence) == [c])
+        #expect(ledger.durable(through: c).map(Self.name) == ["c"])
+    }
+
+    /// A command's answer is numbered before the requests of the upload it triggered, and
+    /// both leave with the statuses in one order once the disk has them.
+    @Test func answersAndRequestsWaitForTheDiskInTheirOrder() {
+        var ledger = DeliveryLedger()
+        let answer = ledger.reserve()
+        let status = ledger.oweLastUpload(of: "a")
+        ledger.awaitDisk(Self.upload("a"), sequence: status)
+        ledger.hold(.requests(uploadId: "a"), as: ledger.reserve())
+        ledger.hold(.response(topic: "t", payload: [1]), as: answer)
+        #expect(ledger.durable(through: answer).map(Self.name) == ["response t"])
+        #expect(ledger.durable(through: answer + 2).map(Self.name) == ["a", "requests a"])
+        #expect(ledger.durable(through: answer + 2).isEmpty)
+    }
+
+    static func name(_ release: DurableRelease) -> String {
+        switch release {
+        case .lastUpload(let upload, _): upload.correlationId
+        case .effect(.response(let topic, _)): "response \(topic)"
+        case .effect(.requests(let id)): "requests \(id)"
+        }
     }
 }

@@ -93,7 +93,7 @@ import Testing
     enum Modelled: Equatable { case renewal, requested, queued, running }
 
     @Test(arguments: 1...50) func randomTransitionsKeepOnePhasePerFile(seed: UInt64) {
-        var random = CommandParserFuzzTests.SplitMix64(state: seed)
+        var random = SeededRandom(seed: seed)
         var pipeline = FilePipeline()
         var model: [String: Modelled] = [:]
         let files = (1...12).map { "u\($0 % 3)#\($0)" }

@@ -40,7 +40,7 @@ import Glibc
 
     @Test func garbageNeverTraps() {
         for seed in 0..<200 {
-            var generator = SeededGenerator(seed: UInt64(seed))
+            var generator = SeededRandom(seed: UInt64(seed))
             let bytes = (0..<Int.random(in: 0..<300, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
             _ = AppendLog.parse(bytes)
         }
@@ -76,15 +76,5 @@ import Glibc
         replace([])
         log.sync()
         #expect(!FileCheck.exists(log.path))
-    }
-}
-
-/// A small deterministic generator, so a failing input can be found again.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-        return state ^ (state >> 29)
     }
 }

@@ -58,6 +58,10 @@ final class TestClock: AgentClock {
         }
     }
 
+    /// Sets the wall clock anywhere (a gateway without a real-time clock boots in the past;
+    /// NTP then jumps it): the monotonic clock does not move.
+    func jumpWall(by seconds: Double) { state.withLock { $0.wall += seconds } }
+
     /// Moves time forward and wakes the sleepers that are due.
     func advance(by seconds: Double) {
         let due: [Sleeper] = state.withLock { state in
