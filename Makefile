@@ -1,7 +1,9 @@
 # file-upload-agent: build, test, run, install.
 #   make run      set up a fresh Debian, start a local broker, run the agent on config/local.json
-#   make test     install what the tests need, run unit and integration tests, the fuzz smoke
-#                 and the gateway test (test-gateway below)
+#   make test     install what the tests need, run unit tests, the simulator (and each known
+#                 defect it must catch), integration tests, the fuzz smoke and the gateway test
+#   make simulate the deterministic simulator: SEEDS=N seeds, SEED=n replays one, FAULT=<name>
+#                 puts a known defect back (the run must then fail)
 #   make bench    upload benchmarks against curl: one large file, many small files
 #                 (not part of the tests; BENCH_SIZES=, BENCH_FILES= pick the cases)
 #   make fuzz     coverage-guided fuzzing of the input parsers, FUZZ_SECONDS per target
@@ -38,7 +40,7 @@ PYTEST_ARGS ?=
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?=
 
-.PHONY: all deps test-deps build release test unit-test integration-test fuzz fuzz-smoke run install uninstall bench clean \
+.PHONY: all deps test-deps build release test unit-test simulate simulate-faults integration-test fuzz fuzz-smoke run install uninstall bench clean \
 	deb demo test-deb-root test-gateway
 
 # $(call apt_ensure,packages): installs the Debian packages that are missing.
@@ -100,9 +102,29 @@ test-gateway: test-deps deb
 	$(PY) Tests/gateway/gateway_vm.py
 	unshare --net --pid --fork --kill-child sh -c 'ip link set lo up && exec $(PY) -m pytest Tests/gateway -q $(PYTEST_ARGS)'
 
+## The unit tests, then the simulator on its own (it keeps both cores busy; the unit tests that
+## wait on real time must not share them).
 unit-test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --skip SimulationTests
+	$(MAKE) --no-print-directory simulate SEEDS=$(SEEDS)
+	$(MAKE) --no-print-directory simulate-faults
+
+## The deterministic simulator (Tests/UploadAgentTests/Simulation): SEEDS seeds from FIRST, or
+## the one SEED (a failing seed prints this command); FAULT=<name> puts a known defect back.
+SEEDS ?= 1000
+FIRST ?= 1
+SEED ?=
+FAULT ?=
+SIMULATED_FAULTS := publish-before-durable window-not-shared forget-damaged
+simulate: deps
+	$(SWIFT) build --build-tests
+	SWIFT_DETERMINISTIC_HASHING=1 SIM_SEEDS=$(SEEDS) SIM_FIRST=$(FIRST) SIM_SEED=$(SEED) SIM_FAULT=$(FAULT) \
+		$(SWIFT) test --skip-build --filter SimulationTests
+
+## A simulator that cannot fail proves nothing: with each known defect put back it must fail.
+simulate-faults: deps
+	scripts/simulate-faults.sh $(SWIFT) $(SIMULATED_FAULTS)
 
 ## The black-box suite runs the binary that ships (make release); the debug build serves only
 ## the tests that need its fault and clock hooks (the release binary has none).

@@ -1,0 +1,371 @@
+import Logging
+@testable import UploadAgent
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One seeded run of the real feature (its decisions, its journal code on real files)
+/// in a simulated world: a broker, a backend, storage servers, a disk whose writes run a
+/// step at a time, and a virtual clock. Every step is chosen by the seed: a command
+/// arrives, a message or acknowledgement moves, a write reaches the disk, a transfer moves
+/// on or fails, time passes, the link drops, or the power is cut (crashes also come at
+/// the seed's chosen journal write, sometimes tearing it, sometimes after damaging a
+/// record). Invariants are checked after every step; at the end the world calms down and
+/// every upload the backend heard of must have ended, and been told.
+final class Simulation {
+    let seed: UInt64
+    private var random: SeededRandom
+    private let directory: String
+    private let clock = TestClock(now: 1_800_000_000)
+    private let disk = SimulatedDisk()
+    private let broker = SimulatedBroker()
+    private let storage = SimulatedStorage()
+    private let backend: SimulatedBackend
+    private let config: AgentConfig
+    private var feature: AutoUploadableFeature!
+    private var trace: [String] = []
+    private var violations: [String] = []
+    private var writes = 0
+    private var crashAtWrite: Int
+    private let tears: Bool
+    private let damages: Bool
+    private var crashes = 0
+    private var tornWrites = 0
+    private var damagedRecords = 0
+    private var newSession = true
+
+    static let randomSteps = 250...500
+    static let calmSteps = 20_000
+    static let maxTriggers = 6
+
+    init(seed: UInt64, root: String) {
+        self.seed = seed
+        random = SeededRandom(seed: seed)
+        directory = "\(root)/seed-\(seed)"
+        _ = system("rm -rf '\(directory)'")
+        mkdir(directory, 0o755)
+        mkdir("\(directory)/files", 0o755)
+        mkdir("\(directory)/state", 0o700)
+        var files: [(path: String, size: Int64)] = []
+        for index in 1...(1 + random.below(8)) {
+            let path = "\(directory)/files/f\(index).log"
+            let size = random.below(5) == 0 ? 0 : 1 + random.below(5000)
+            let handle = fopen(path, "w")!
+            fwrite([UInt8](repeating: UInt8(65 + index), count: size), 1, size, handle)
+            fclose(handle)
+            files.append((path, Int64(size)))
+        }
+        backend = SimulatedBackend(files: files, storage: storage)
+        var config = AgentConfig()
+        config.deviceId = "edge:device"
+        config.tenantId = "t1"
+        config.files = "\(directory)/files/*.log"
+        config.stateDir = "\(directory)/state"
+        config.requestTimeout = 20
+        config.period = 5
+        config.maxConcurrentUploads = 1 + random.below(3)
+        config.requestWindow = 1 + random.below(4)
+        self.config = config
+        crashAtWrite = 1 + Int(seed % 40)
+        tears = (seed / 40) % 2 == 1
+        damages = seed % 3 == 0
+    }
+
+    /// Runs the seed: the violations found (none: it held), the steps that led there, and
+    /// what the run went through.
+    func run() async -> SimulationReport {
+        defer { _ = system("rm -rf '\(directory)'") }
+        await boot()
+        await connect()
+        let steps = Int.random(in: Self.randomSteps, using: &random)
+        for step in 0..<steps where violations.isEmpty && storage.violations.isEmpty {
+            await randomStep()
+            await check(step: step)
+        }
+        if violations.isEmpty { await calm() }
+        if violations.isEmpty { await finalCheck() }
+        var endings: [String: Int] = [:]
+        for state in backend.finals.values { endings[state, default: 0] += 1 }
+        return SimulationReport(violations: violations + backend.violations + storage.violations, trace: trace, crashes: crashes,
+                                tornWrites: tornWrites, damagedRecords: damagedRecords, resumes: storage.resumes, endings: endings)
+    }
+
+    // MARK: - The agent's life
+
+    private func boot() async {
+        var logger = Logger(label: "simulation")
+        logger.logLevel = .critical
+        var environment = FeatureEnvironment(publisher: broker, transport: ScriptedTransport(), statusSink: { _ in },
+                                             connectionStatus: { ["connected": true] }, clock: clock, logger: logger)
+        environment.transferLauncher = storage
+        environment.journalQueues = disk.queues
+        environment.timersSleep = false
+        feature = AutoUploadableFeature(config: config, environment: environment, durable: true)
+        await feature.restore()
+        let restored = await feature.registry.uploads.values.map { "\($0.correlationId) \($0.state)" }.sorted()
+        note("boot: the journal holds \(restored)")
+        newSession = true
+        await drain()
+    }
+
+    private func connect() async {
+        broker.connect(newSession: newSession)
+        newSession = false
+        note("connect")
+        await feature.handle(FeatureEvent.mqtt(.connected))
+    }
+
+    private func disconnect() async {
+        note("disconnect")
+        arrive(broker.disconnect { random.below($0 + 1) })
+        await feature.handle(FeatureEvent.mqtt(.disconnected(reason: "simulated cut")))
+    }
+
+    /// The power is cut: what was not written is gone, the connections close, a new
+    /// process starts from the disk.
+    private func crash(tearing done: SimulatedDisk.Done? = nil) async {
+        crashes += 1
+        disk.crash()
+        if let done {
+            let kept = Int64(random.below(Int(done.sizeAfter - done.sizeBefore)))
+            SimulatedDisk.tear(done, keeping: kept)
+            tornWrites += 1
+            note("crash during a write of \(done.path.split(separator: "/").last!) (kept \(kept) of \(done.sizeAfter - done.sizeBefore) bytes)")
+        } else {
+            note("crash")
+        }
+        arrive(broker.disconnect { random.below($0 + 1) })
+        storage.dropTransfers()
+        if damages && random.chance(0.5) { damageJournal() }
+        if random.chance(0.2) {
+            // The gateway has no real-time clock: it boots in the past (NTP corrects it later).
+            let jump = -Double(1 + random.below(120))
+            clock.jumpWall(by: jump)
+            note("the wall clock jumps \(jump) s")
+        }
+        await boot()
+        if random.chance(0.7) { await connect() }
+    }
+
+    /// Spoils one record of the journal beyond repair (two digits of its checksum), as
+    /// failing storage would; the uploads it named may then end FAILED.
+    private func damageJournal() {
+        let path = "\(config.stateDir)/\(UploadJournal.fileName)"
+        guard case .success(let contents) = AppendLog.read(path: path), contents.size > 0,
+              let handle = fopen(path, "r+") else { return }
+        defer { fclose(handle) }
+        var bytes = [UInt8](repeating: 0, count: Int(contents.size))
+        _ = fread(&bytes, 1, bytes.count, handle)
+        var starts: [Int] = [0]
+        for index in bytes.indices where bytes[index] == 10 && index + 1 < bytes.count { starts.append(index + 1) }
+        let candidates = starts.filter { start in
+            let line = bytes[start...].prefix { $0 != 10 }
+            return String(decoding: line, as: UTF8.self).contains("\"upload\"")
+        }
+        guard let start = random.pick(candidates.isEmpty ? starts : candidates), start + 9 < bytes.count else { return }
+        let line = bytes[start...].prefix { $0 != 10 }
+        for offset in [0, 1] {
+            bytes[start + offset] = bytes[start + offset] == UInt8(ascii: "0") ? UInt8(ascii: "7") : UInt8(ascii: "0")
+        }
+        fseek(handle, 0, SEEK_SET)
+        _ = fwrite(bytes, 1, bytes.count, handle)
+        let named = DamagedRecordSalvage.uploadIds(in: line).map(SimulatedBackend.parent)
+        backend.damaged.formUnion(named)
+        damagedRecords += 1
+        note("damaged a journal record naming \(named.sorted())")
+    }
+
+    // MARK: - Steps
+
+    private func randomStep() async {
+        let choice = random.below(100)
+        switch choice {
+        case 0..<12: await deliverCommand()
+        case 12..<28: await deliverMessage()
+        case 28..<40: await acknowledge(again: random.chance(0.05))
+        case 40..<55: await writeToDisk()
+        case 55..<70: await moveTransfer(calm: false)
+        case 70..<86: await backendActs()
+        case 86..<95: await passTime()
+        case 95..<98:
+            if broker.connected { await disconnect() } else { await connect() }
+        case 98: await crash()
+        default:
+            if !broker.connected { await connect() }
+        }
+        await drain()
+    }
+
+    private func deliverCommand() async {
+        guard broker.connected, let command = backend.takeCommand() else { return }
+        await hand(command)
+    }
+
+    private func hand(_ command: (topic: String, payload: [UInt8])) async {
+        note("command \(command.topic)")
+        if let (rid, id) = backend.cancelled(by: command.topic), await feature.registry.upload(id)?.state.isFinal == false {
+            backend.cancelsOfRunning.insert(rid)
+        }
+        await feature.handle(FeatureEvent.mqtt(.message(topic: command.topic, payload: command.payload)))
+    }
+
+    private func deliverMessage() async {
+        guard let message = broker.deliver(choose: { random.below($0) }) else { return }
+        arrive([message])
+    }
+
+    /// Hands messages to the backend.
+    private func arrive(_ messages: [SimulatedBroker.Message]) {
+        for message in messages {
+            backend.receive(topic: message.topic, payload: message.payload)
+            note("  delivered #\(message.id): \(backend.received.last ?? "")")
+        }
+    }
+
+    private func acknowledge(again: Bool) async {
+        guard broker.connected, let id = broker.acknowledgement(choose: { random.below($0) }, again: again) else { return }
+        note("ack #\(id)\(again ? " (again later)" : "")")
+        await feature.handle(FeatureEvent.mqtt(.acknowledged(messageId: id)))
+    }
+
+    private func writeToDisk() async {
+        guard let done = disk.runNext(choose: { random.below($0) }) else { return }
+        writes += 1
+        note("write \(writes) to \(done.path.split(separator: "/").last!) (\(done.sizeBefore) -> \(done.sizeAfter) bytes)")
+        if writes == crashAtWrite {
+            await crash(tearing: tears && done.sizeAfter > done.sizeBefore ? done : nil)
+            if random.chance(0.5) { crashAtWrite = writes + 1 + random.below(40) }
+        }
+    }
+
+    private func moveTransfer(calm: Bool) async {
+        guard let transfer = random.pick(storage.transfers) else { return }
+        let fileId = transfer.fileId
+        if transfer.task.isCancelled {
+            storage.end(fileId, stored: false)
+            note("transfer \(fileId) ends cancelled")
+            await feature.handle(FeatureEvent.transfer(fileId: fileId, .finished(.failure(.cancelled))))
+            return
+        }
+        let roll = calm ? 40 : random.below(100)
+        switch roll {
+        case 0..<40:
+            if let moved = storage.progress(fileId, by: Int64(1 + random.below(2000))), moved.sent < transfer.size {
+                note("transfer \(fileId) at \(moved.sent) of \(transfer.size)\(moved.confirmed == nil ? "" : ", confirmed")")
+                await feature.handle(FeatureEvent.transfer(fileId: fileId, .progress(moved.sent)))
+                if let confirmed = moved.confirmed { await feature.handle(FeatureEvent.transfer(fileId: fileId, .confirmed(confirmed))) }
+                return
+            }
+            fallthrough
+        case 40..<75:
+            storage.end(fileId, stored: true)
+            note("transfer \(fileId) stored whole")
+            if transfer.resumable { await feature.handle(FeatureEvent.transfer(fileId: fileId, .confirmed(nil))) }
+            await feature.handle(FeatureEvent.transfer(fileId: fileId, .finished(.success(()))))
+        case 75..<90:
+            storage.end(fileId, stored: false)
+            note("transfer \(fileId) failed")
+            await feature.handle(FeatureEvent.transfer(fileId: fileId, .finished(.failure(.failed("the server answered 500")))))
+        default:
+            storage.end(fileId, stored: false)
+            note("transfer \(fileId): credentials refused")
+            await feature.handle(FeatureEvent.transfer(fileId: fileId, .finished(.failure(.credentialsRefused("the server answered 403: expired")))))
+        }
+    }
+
+    private func backendActs() async {
+        let roll = random.below(100)
+        if roll < 20, backend.triggered < Self.maxTriggers {
+            let id = backend.trigger(silent: random.chance(0.3))
+            note("backend triggers \(id)\(backend.silent.contains(id) ? " (and will not answer its requests)" : "")")
+        } else if roll < 85, let index = random.pick(backend.answerable) {
+            note("backend starts \(backend.start(index))")
+        } else if roll < 89, let id = random.pick(backend.unfinished) {
+            backend.cancel(id)
+            note("backend cancels \(id)")
+        } else if roll < 90 {
+            let now = clock.now()
+            let end = now + 10 + Double(random.below(30))
+            backend.activate(from: now - 1, to: end)
+            note("backend activates periodic uploads until +\(end - now) s")
+        } else if roll < 93 {
+            backend.deactivate()
+            note("backend deactivates")
+        } else if let transfer = random.pick(storage.transfers) {
+            backend.startAgain(transfer.fileId)
+            note("backend starts \(transfer.fileId) again")
+        }
+    }
+
+    /// Moves the clock to the next timer (or a little) and lets what is due expire.
+    private func passTime() async {
+        let timers = await feature.timers
+        let now = clock.uptime()
+        let step = timers.nextDeadline.map { max(0, $0 - now) } ?? (0.1 + Double(random.below(20)) / 10)
+        clock.advance(by: step)
+        note("time +\(step) s")
+        for event in timers.due(by: clock.uptime()) { await feature.handle(event) }
+    }
+
+    /// Handles what the disk's callbacks posted (journal records on disk).
+    private func drain() async {
+        while case let events = feature.mailbox.takeAll(), !events.isEmpty {
+            for event in events { await feature.handle(event) }
+        }
+    }
+
+    // MARK: - Checks
+
+    private func check(step: Int) async {
+        let starved = await feature.starvedUploads()
+        if !starved.isEmpty { violations.append("step \(step): upload(s) \(starved) wait for requests with none in flight") }
+        if !disk.hasPending, let disagreement = await feature.journalDisagreement() {
+            violations.append("step \(step): the journal on disk disagrees with the live state: \(disagreement)")
+        }
+    }
+
+    /// No more faults: the link stays up, servers take every byte, the backend answers
+    /// every request it means to; run until nothing is left to do.
+    private func calm() async {
+        note("calm")
+        for _ in 0..<Self.calmSteps {
+            if !broker.connected {
+                await connect()
+            } else if let command = backend.takeCommand() {
+                await hand(command)
+            } else if broker.inFlightCount > 0 {
+                await deliverMessage()
+            } else if broker.acknowledgementCount > 0 {
+                await acknowledge(again: false)
+            } else if disk.hasPending {
+                _ = disk.runNext { _ in 0 }
+            } else if !storage.transfers.isEmpty {
+                await moveTransfer(calm: true)
+            } else if let index = backend.answerable.first {
+                note("backend starts \(backend.start(index))")
+            } else if await feature.timers.nextDeadline != nil {
+                await passTime()
+            } else {
+                return
+            }
+            await drain()
+            let starved = await feature.starvedUploads()
+            if !starved.isEmpty { return violations.append("calm: upload(s) \(starved) wait for requests with none in flight") }
+        }
+        violations.append("the world did not settle within \(Self.calmSteps) calm steps")
+    }
+
+    private func finalCheck() async {
+        for id in backend.unfinished {
+            let held = await feature.registry.upload(id).map { "the agent holds it \($0.state)" } ?? "the agent does not know it"
+            violations.append("upload \(id): the backend heard of it but was never told it ended (\(held))")
+        }
+        violations += backend.settledViolations()
+        if let leftovers = await feature.leftovers() { violations.append("after the end the feature still holds \(leftovers)") }
+        if let disagreement = await feature.journalDisagreement() {
+            violations.append("at the end the journal disagrees with the live state: \(disagreement)")
+        }
+    }
+
+    private func note(_ line: String) { trace.append("[\((clock.uptime() * 100).rounded() / 100) s] \(line)") }
+}

@@ -1,0 +1,25 @@
+/// What one seeded run found and went through (so a budget of seeds can show it was not
+/// a quiet walk: how many crashes, torn writes, damaged records, and how uploads ended).
+struct SimulationReport {
+    var violations: [String]
+    var trace: [String]
+    var crashes = 0
+    var tornWrites = 0
+    var damagedRecords = 0
+    var resumes = 0
+    /// Final states the backend was told, by state.
+    var endings: [String: Int] = [:]
+
+    mutating func add(_ other: SimulationReport) {
+        crashes += other.crashes
+        tornWrites += other.tornWrites
+        damagedRecords += other.damagedRecords
+        resumes += other.resumes
+        endings.merge(other.endings, uniquingKeysWith: +)
+    }
+
+    var summary: String {
+        let ended = endings.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        return "\(crashes) crashes (\(tornWrites) during a write), \(damagedRecords) damaged records, \(resumes) resumed transfers; uploads ended: \(ended)"
+    }
+}
