@@ -93,12 +93,12 @@ import Testing
     @Test func responseEnvelope() throws {
         let message = try #require(inbox(parser.parse(topic: "command/t1/edge:device/req/42/start",
                                                       payload: envelope("start", value: #"{"correlationID":"x"}"#))))
-        let ok = DittoMessages.response(to: message, error: nil)
+        let ok = JSONValue.parse(DittoMessages.response(to: message, error: nil).bytes)!
         #expect(ok["path"]?.stringValue == "/features/AutoUploadable/outbox/messages/start")
         #expect(ok["status"]?.numberValue == 204)
         #expect(ok["value"] == nil)
         #expect(ok["headers"]?["correlation-id"]?.stringValue == "c-1")
-        let failed = DittoMessages.response(to: message, error: .notFound("gone"))
+        let failed = JSONValue.parse(DittoMessages.response(to: message, error: .notFound("gone")).bytes)!
         #expect(failed["value"]?["error"]?.stringValue == "messages:parameter.invalid")
         #expect(failed["value"]?["status"]?.numberValue == 404)
         #expect(message.hono.responseTopic(status: 404) == "command/t1/edge:device/res/42/404")

@@ -76,7 +76,7 @@ extension AutoUploadableFeature {
         options["file.path"] = upload.compress == true ? file.path + ".gz" : file.path
         let request = DittoMessages(thing: identity.thing, featureId: config.featureId)
             .uploadRequest(correlationId: fileId, options: options, tenant: identity.tenant)
-        if let messageId = environment.publisher.publish(topic: "e", payload: request.serialized()) {
+        if let messageId = environment.publisher.publish(topic: "e", payload: request.bytes) {
             delivery.published(.request(fileId: fileId), as: messageId)
         }
     }

@@ -67,7 +67,7 @@ public actor AutoUploadableFeature {
     /// after. Kept apart from the registry, which forgets an upload once the backend has
     /// its end, so the journal keeps it across restarts.
     var latestReported: (upload: UploadRecord, progress: Int)?
-    var latestLastUpload: JSONValue? { latestReported.map { $0.upload.lastUploadValue(progress: $0.progress) } }
+    var latestLastUpload: LastUploadValue? { latestReported.map { $0.upload.lastUploadValue(progress: $0.progress) } }
 
     // Status file.
     var statusBuiltAt = 0.0
@@ -238,9 +238,7 @@ public actor AutoUploadableFeature {
         guard received != identity else { return }
         if let old = identity, connected {
             // The thing changed: remove the feature from the old twin first.
-            publish(["topic": .string("\(old.thing.topicPrefix)/things/twin/commands/delete"),
-                     "headers": ["response-required": false],
-                     "path": .string("/features/\(config.featureId)")])
+            publish(DittoMessages(thing: old.thing, featureId: config.featureId).featureDeletion())
         }
         identity = received
         logger.info("device identity: \(received.thing) (tenant '\(received.tenant)')")
@@ -281,7 +279,7 @@ public actor AutoUploadableFeature {
             if message.responseRequired {
                 let response = DittoMessages.response(to: message, error: outcome)
                 afterDisk(.response(topic: message.hono.responseTopic(status: outcome?.status ?? 204),
-                                    payload: response.serialized()), as: answer)
+                                    payload: response.bytes), as: answer)
             }
             // Requests and transfers follow the response, never delay it.
             pump()
@@ -306,8 +304,8 @@ public actor AutoUploadableFeature {
 
     // MARK: - Publishing
 
-    func publish(_ envelope: JSONValue) {
-        _ = environment.publisher.publish(topic: "e", payload: envelope.serialized())
+    func publish<Value>(_ envelope: DittoEnvelope<Value>) {
+        _ = environment.publisher.publish(topic: "e", payload: envelope.bytes)
     }
 
     /// Tells the backend the upload's `lastUpload` once the journal (and the credential
@@ -380,7 +378,7 @@ public actor AutoUploadableFeature {
         guard connected, let identity else { return }
         let envelope = DittoMessages(thing: identity.thing, featureId: config.featureId)
             .propertyUpdate("lastUpload", value: upload.lastUploadValue(progress: progress))
-        if let messageId = environment.publisher.publish(topic: "e", payload: envelope.serialized()) {
+        if let messageId = environment.publisher.publish(topic: "e", payload: envelope.bytes) {
             delivery.published(.lastUpload(parentId: upload.correlationId, sequence: sequence), as: messageId)
         }
     }
@@ -400,12 +398,9 @@ public actor AutoUploadableFeature {
         }
     }
 
-    var autoUploadValue: JSONValue {
-        [
-            "active": .bool(schedule.isActive),
-            "startTime": schedule.window?.from.map { .string(RFC3339.format($0)) } ?? .null,
-            "endTime": schedule.window?.to.map { .string(RFC3339.format($0)) } ?? .null,
-        ]
+    var autoUploadValue: AutoUploadValue {
+        AutoUploadValue(active: schedule.isActive, startTime: schedule.window?.from.map(RFC3339.format),
+                        endTime: schedule.window?.to.map(RFC3339.format))
     }
 
     func publishAutoUpload() {

@@ -1,7 +1,7 @@
 /// The Ditto envelopes the agent publishes, built in one place so their shapes match
 /// PROTOCOL.md section 2 and 4 exactly.
 public struct DittoMessages: Sendable {
-    public static let definitions: [JSONValue] = [
+    static let definitions = [
         "com.bosch.iot.suite.manager.upload:AutoUploadable:1.0.0",
         "com.bosch.iot.suite.manager.upload:Uploadable:1.0.0",
     ]
@@ -15,64 +15,45 @@ public struct DittoMessages: Sendable {
     }
 
     /// The answer to an inbox message: 204 without value, or the error.
-    public static func response(to message: InboxMessage, error: OperationError?) -> JSONValue {
-        var headers: [String: JSONValue] = ["content-type": "application/json"]
-        if let correlation = message.correlationHeader { headers["correlation-id"] = .string(correlation) }
-        var envelope: [String: JSONValue] = [
-            "topic": .string(message.dittoTopic),
-            "headers": .object(headers),
-            "path": .string(message.path.replacingFirst("/inbox/", with: "/outbox/")),
-            "status": .number(Double(error?.status ?? 204)),
-        ]
-        if let error { envelope["value"] = error.value }
-        return .object(envelope)
+    static func response(to message: InboxMessage, error: OperationError?) -> DittoEnvelope<OperationError> {
+        DittoEnvelope(topic: message.dittoTopic,
+                      headers: DittoHeaders(correlationId: message.correlationHeader, contentType: "application/json"),
+                      path: message.path.replacingFirst("/inbox/", with: "/outbox/"),
+                      value: error, status: error?.status ?? 204)
     }
 
     /// The twin command that creates (or replaces) the feature.
     /// `lastUpload` is the latest one told, when there is one: the twin keeps it across
     /// the replacement without a message of its own.
-    public func featureRegistration(type: String, context: String, autoUpload: JSONValue,
-                                    lastUpload: JSONValue? = nil) -> JSONValue {
-        var properties: [String: JSONValue] = [
-            "type": .string(type), "context": .string(context),
-            "info": ["supportedProviders": .string(StorageProviders.supported)],
-            "autoUpload": autoUpload,
-        ]
-        if let lastUpload { properties["lastUpload"] = lastUpload }
-        return twinModify(path: "/features/\(featureId)", value: [
-            "definition": .array(Self.definitions),
-            "properties": .object(properties),
-        ])
+    func featureRegistration(type: String, context: String, autoUpload: AutoUploadValue,
+                             lastUpload: LastUploadValue? = nil) -> DittoEnvelope<FeatureRegistration> {
+        twinCommand("modify", path: "/features/\(featureId)", value: FeatureRegistration(
+            definition: Self.definitions,
+            properties: .init(type: type, context: context, info: .init(supportedProviders: StorageProviders.supported),
+                              autoUpload: autoUpload, lastUpload: lastUpload)))
+    }
+
+    /// The twin command that removes the feature (from a thing the agent no longer is).
+    func featureDeletion() -> DittoEnvelope<NoValue> {
+        twinCommand("delete", path: "/features/\(featureId)", value: nil)
     }
 
     /// A twin command that sets one feature property (`autoUpload`, `lastUpload`).
-    public func propertyUpdate(_ name: String, value: JSONValue) -> JSONValue {
-        twinModify(path: "/features/\(featureId)/properties/\(name)", value: value)
+    func propertyUpdate<Value: Encodable & Sendable>(_ name: String, value: Value) -> DittoEnvelope<Value> {
+        twinCommand("modify", path: "/features/\(featureId)/properties/\(name)", value: value)
     }
 
     /// The outbox `request` that asks the backend for upload credentials for one file.
-    public func uploadRequest(correlationId: String, options: [String: String], tenant: String) -> JSONValue {
-        [
-            "topic": .string("\(thing.topicPrefix)/things/live/messages/request"),
-            "headers": [
-                "response-required": false, "content-type": "application/json",
-                "reply-to": .string("command/\(tenant)"),
-            ],
-            "path": .string("/features/\(featureId)/outbox/messages/request"),
-            "value": [
-                "correlationId": .string(correlationId),
-                "options": .object(options.mapValues { .string($0) }),
-            ],
-        ]
+    func uploadRequest(correlationId: String, options: [String: String], tenant: String) -> DittoEnvelope<UploadRequestValue> {
+        DittoEnvelope(topic: "\(thing.topicPrefix)/things/live/messages/request",
+                      headers: DittoHeaders(responseRequired: false, contentType: "application/json", replyTo: "command/\(tenant)"),
+                      path: "/features/\(featureId)/outbox/messages/request",
+                      value: UploadRequestValue(correlationId: correlationId, options: options))
     }
 
-    private func twinModify(path: String, value: JSONValue) -> JSONValue {
-        [
-            "topic": .string("\(thing.topicPrefix)/things/twin/commands/modify"),
-            "headers": ["response-required": false],
-            "path": .string(path),
-            "value": value,
-        ]
+    private func twinCommand<Value>(_ command: String, path: String, value: Value?) -> DittoEnvelope<Value> {
+        DittoEnvelope(topic: "\(thing.topicPrefix)/things/twin/commands/\(command)",
+                      headers: DittoHeaders(responseRequired: false), path: path, value: value)
     }
 }
 

@@ -28,7 +28,13 @@ public struct OperationError: Error, Sendable, Equatable {
         OperationError(status: status, code: executionFailed, message: message)
     }
 
-    public var value: JSONValue {
-        ["status": .number(Double(status)), "error": .string(code), "message": .string(message)]
+}
+
+/// The value of an error response: `{"status":…,"error":…,"message":…}`.
+extension OperationError: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case status
+        case code = "error"
+        case message
     }
 }

@@ -75,28 +75,19 @@ public struct UploadRecord: Codable, Sendable, Equatable {
     var wireProgress: Int { state == .success ? 100 : max(progress, toldProgress ?? 0) }
 
     /// The `lastUpload` property value.
-    public var lastUploadValue: JSONValue { lastUploadValue(progress: wireProgress) }
+    var lastUploadValue: LastUploadValue { lastUploadValue(progress: wireProgress) }
 
     /// Kanto's zero time, its `endTime` of an upload that has not ended.
     static let unendedTime = "0001-01-01T00:00:00Z"
 
     /// The value as Kanto sends it: every state before the end is UPLOADING on the wire
     /// (PENDING shows only in the status file), and `endTime` is the zero time until then.
-    func lastUploadValue(progress: Int) -> JSONValue {
+    func lastUploadValue(progress: Int) -> LastUploadValue {
         let wireState: UploadState = state == .pending ? .uploading : state
-        var value: JSONValue = [
-            "correlationId": .string(correlationId), "state": .string(wireState.rawValue),
-            "startTime": .string(RFC3339.format(startTime)),
-            "endTime": .string(state.isFinal ? endTime.map(RFC3339.format) ?? Self.unendedTime : Self.unendedTime),
-            "statusCode": .string(statusCode), "message": .string(message),
-            "progress": .number(Double(progress)),
-            "info": .object(info.mapValues { .string($0) }),
-        ]
-        if let archive, case .object(var object) = value {
-            object["archive"] = archive.value
-            value = .object(object)
-        }
-        return value
+        return LastUploadValue(correlationId: correlationId, state: wireState.rawValue,
+                               startTime: RFC3339.format(startTime),
+                               endTime: state.isFinal ? endTime.map(RFC3339.format) ?? Self.unendedTime : Self.unendedTime,
+                               statusCode: statusCode, message: message, progress: progress, info: info, archive: archive)
     }
 
     /// The entry in the status file's `uploads` and `recent`, with the file rows given

@@ -9,7 +9,8 @@ import Glibc
 /// (`InjectedFault`): the run must then fail, which `make test` checks for each. A failure
 /// prints the violations, the steps that led to them, and the command that replays the seed.
 @Suite struct SimulationTests {
-    static let defaultSeeds = 1000
+    /// A plain `swift test` runs a few; `make test` (and `make simulate`) runs SEEDS=1000.
+    static let defaultSeeds = 200
     static let chunks = 4
 
     @Test(arguments: 0..<chunks) func seedsHoldEveryInvariant(chunk: Int) async {

@@ -19,7 +19,7 @@ enum JournalFuzzTarget: FuzzTarget {
             registry.insert(upload, files: upload.fileIds.compactMap { state.files[$0] })
             let progress = registry.upload(upload.correlationId)?.progress ?? 0
             precondition((0...100).contains(progress), "progress \(progress) out of range")
-            _ = upload.lastUploadValue.serialized()
+            _ = try? CompactJSONEncoder.encode(upload.lastUploadValue)
         }
     }
 }
