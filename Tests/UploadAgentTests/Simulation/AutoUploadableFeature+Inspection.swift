@@ -9,9 +9,12 @@ extension AutoUploadableFeature {
         guard connected, identity != nil, accepting, linkHold == nil else { return [] }
         return pipeline.requestOrder.filter { id in
             guard let upload = registry.upload(id), !upload.state.isFinal, upload.archive == nil else { return false }
-            let files = registry.files(of: upload)
-            let waiting = files.contains { $0.state == .pending && pipeline.phase(of: $0.correlationId) == nil }
-            return waiting && !files.contains { pipeline.phase(of: $0.correlationId) != nil }
+            var waiting = false
+            for fileId in upload.fileIds {
+                if pipeline.phase(of: fileId) != nil { return false }
+                if registry.file(fileId)?.state == .pending { waiting = true }
+            }
+            return waiting
         }
     }
 

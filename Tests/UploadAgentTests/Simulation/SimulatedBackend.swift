@@ -157,6 +157,13 @@ final class SimulatedBackend {
 
     func violation(_ text: String) { violations.append(text) }
 
+    /// The upload whose final state this message is a `lastUpload` of (not a registration).
+    static func finalLastUpload(in payload: [UInt8]) -> String? {
+        guard let message = JSONValue.parse(payload), message["path"]?.stringValue?.hasSuffix("/properties/lastUpload") == true,
+              let state = message["value"]?["state"]?.stringValue, ["SUCCESS", "FAILED", "CANCELED"].contains(state) else { return nil }
+        return message["value"]?["correlationId"]?.stringValue
+    }
+
     static func parent(of fileId: String) -> String {
         fileId.lastIndex(of: "#").map { String(fileId[..<$0]) } ?? fileId
     }

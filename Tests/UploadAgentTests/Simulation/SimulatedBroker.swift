@@ -17,7 +17,7 @@ final class SimulatedBroker: MessagePublisher {
         var nextId: Int32 = 0
         var inFlight: [Message] = []
         /// Messages the backend has, whose acknowledgement has not reached the agent.
-        var acknowledgements: [Int32] = []
+        var acknowledgements: [Message] = []
     }
 
     private let state = Mutex(State())
@@ -67,19 +67,20 @@ final class SimulatedBroker: MessagePublisher {
             for (index, message) in state.inFlight.enumerated() where topics.insert(message.topic).inserted { heads.append(index) }
             guard !heads.isEmpty else { return nil }
             let message = state.inFlight.remove(at: heads[choose(heads.count)])
-            state.acknowledgements.append(message.id)
+            state.acknowledgements.append(message)
             return message
         }
     }
 
-    /// One acknowledgement for the agent; `again` keeps it to come a second time.
-    func acknowledgement(choose: (Int) -> Int, again: Bool) -> Int32? {
+    /// One acknowledgement for the agent (of this message); `again` keeps it to come a
+    /// second time.
+    func acknowledgement(choose: (Int) -> Int, again: Bool) -> Message? {
         state.withLock { state in
             guard !state.acknowledgements.isEmpty else { return nil }
             let index = choose(state.acknowledgements.count)
-            let id = state.acknowledgements[index]
+            let message = state.acknowledgements[index]
             if !again { state.acknowledgements.remove(at: index) }
-            return id
+            return message
         }
     }
 }
