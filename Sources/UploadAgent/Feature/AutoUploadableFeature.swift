@@ -340,8 +340,14 @@ public actor AutoUploadableFeature {
     }
 
     /// Posts `.durable(through: sequence)` once the journal and the credential store
-    /// have written everything handed to them so far.
+    /// have written everything handed to them so far (asked once at a time: see
+    /// `DeliveryLedger.needsProbe`).
     private func whenOnDisk(through sequence: Int) {
+        guard let journal, delivery.needsProbe(for: sequence) else { return }
+        askDisk(through: sequence)
+    }
+
+    private func askDisk(through sequence: Int) {
         guard let journal else { return }
         let (credentials, mailbox) = (self.credentials, self.mailbox)
         let tell: @Sendable () -> Void = { mailbox.yield(.durable(through: sequence)) }
@@ -352,6 +358,7 @@ public actor AutoUploadableFeature {
 
     /// Everything recorded up to `sequence` is on disk: what waited for it goes out, in order.
     func durable(through sequence: Int) {
+        if let next = delivery.probeAnswered(sequence) { askDisk(through: next) }
         for item in delivery.durable(through: sequence) {
             switch item {
             case .lastUpload(let upload, let sequence): send(upload, sequence: sequence)

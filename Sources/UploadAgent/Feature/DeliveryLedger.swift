@@ -19,6 +19,11 @@ struct DeliveryLedger: Sendable {
     private var awaitingDisk: [String: (sequence: Int, upload: UploadRecord)] = [:]
     /// Responses and first requests waiting for the disk too, in the order of their numbers.
     private var heldEffects: [(sequence: Int, effect: HeldEffect)] = []
+    /// The sequence the disk was last asked about and has not answered yet, and the
+    /// highest one anything waits for: one question at a time, so a burst of a thousand
+    /// answers costs a few trips through the writer queue, not a thousand.
+    private var probing: Int?
+    private var wanted = 0
 
     /// The upload's newest `lastUpload` is owed from now on: its sequence number.
     mutating func oweLastUpload(of id: String) -> Int {
@@ -45,6 +50,24 @@ struct DeliveryLedger: Sendable {
     mutating func hold(_ effect: HeldEffect, as sequence: Int) {
         let index = heldEffects.firstIndex { $0.sequence > sequence } ?? heldEffects.endIndex
         heldEffects.insert((sequence, effect), at: index)
+    }
+
+    /// Whether to ask the disk now whether it holds everything up to `sequence`: not while
+    /// an earlier question is open (its answer asks again for all that came meanwhile).
+    mutating func needsProbe(for sequence: Int) -> Bool {
+        wanted = max(wanted, sequence)
+        guard probing == nil else { return false }
+        probing = sequence
+        return true
+    }
+
+    /// The disk answered for `sequence`: the next question to ask, if anything waits beyond it.
+    mutating func probeAnswered(_ sequence: Int) -> Int? {
+        guard probing == sequence else { return nil }
+        probing = nil
+        guard wanted > sequence else { return nil }
+        probing = wanted
+        return wanted
     }
 
     /// Everything up to `sequence` is on disk: what may go out now, in order.

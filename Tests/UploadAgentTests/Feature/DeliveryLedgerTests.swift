@@ -62,6 +62,20 @@ import Testing
         #expect(ledger.durable(through: answer + 2).isEmpty)
     }
 
+    /// One question to the disk at a time: what comes while it is open is asked for once,
+    /// when the answer arrives.
+    @Test func theDiskIsAskedOnceForABurst() {
+        var ledger = DeliveryLedger()
+        let asked = [ledger.needsProbe(for: 1), ledger.needsProbe(for: 2), ledger.needsProbe(for: 3)]
+        #expect(asked == [true, false, false])
+        let next = ledger.probeAnswered(1)
+        #expect(next == 3)
+        let after = ledger.probeAnswered(3)
+        #expect(after == nil)
+        let again = ledger.needsProbe(for: 4)
+        #expect(again)
+    }
+
     static func name(_ release: DurableRelease) -> String {
         switch release {
         case .lastUpload(let upload, _): upload.correlationId
