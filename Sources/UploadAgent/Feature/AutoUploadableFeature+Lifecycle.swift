@@ -60,20 +60,71 @@ extension AutoUploadableFeature {
     /// Stops taking commands and periodic runs and lets running uploads finish for up to
     /// `stopTimeout`. What still runs then is suspended, not cancelled: its transfer
     /// stops, the server keeps what it has, the upload is journaled and reported PAUSED,
-    /// and the next start resumes it.
+    /// and the next start resumes it. Returns once the PAUSED statuses were acknowledged
+    /// (or could not be) and the state folder is synced; events keep being handled meanwhile.
     public func shutdown() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            beginStop { continuation.resume() }
+        }
+    }
+
+    /// Starts the stop; `finished` runs once it is complete (at once for a second call).
+    func beginStop(finished: @escaping @Sendable () -> Void) {
+        guard stop == nil, accepting else { return finished() }
         accepting = false
         cancelSchedule()
         timers.cancel(.housekeeping)
         timers.cancel(.identityWarning)
-        let clock = environment.clock
-        let deadline = clock.uptime() + config.stopTimeout
-        while pipeline.runningCount > 0 && clock.uptime() < deadline {
-            try? await clock.sleep(for: 0.1)
+        stop = FeatureStop(finished: finished)
+        timers.arm(.stopPhase, after: config.stopTimeout)
+        advanceStop()
+    }
+
+    /// Moves the stop on as far as it can: called when a transfer ends (`finished`), an
+    /// acknowledgement comes, the link drops, or the phase's deadline passed.
+    func advanceStop(finished fileId: String? = nil, deadlinePassed: Bool = false) {
+        guard var current = stop else { return }
+        if case .windingDown(var waiting) = current.phase, let fileId {
+            waiting.remove(fileId)
+            current.phase = .windingDown(waiting)
         }
+        var passed = deadlinePassed
+        while passed || stopPhaseIsOver(current.phase) {
+            passed = false
+            switch current.phase {
+            case .draining:
+                current.phase = .windingDown(suspendUploads())
+                timers.arm(.stopPhase, after: Self.cleanupTimeout)
+            case .windingDown:
+                current.phase = .acknowledging
+                timers.arm(.stopPhase, after: Self.acknowledgementWait)
+            case .acknowledging:
+                stop = nil
+                timers.cancel(.stopPhase)
+                syncStateFolder()
+                current.finished()
+                return
+            }
+        }
+        stop = current
+    }
+
+    /// Whether the phase has nothing left to wait for.
+    private func stopPhaseIsOver(_ phase: FeatureStop.Phase) -> Bool {
+        switch phase {
+        case .draining: pipeline.runningCount == 0
+        // Let the transfers wind down, but never hold the stop for long (its deadline).
+        case .windingDown(let waiting): waiting.isEmpty
+        // The PAUSED statuses should reach the broker before the connection closes.
+        case .acknowledging: !(connected && delivery.owesLastUpload)
+        }
+    }
+
+    /// Suspends what still runs or waits for a slot (PAUSED, journaled); the files whose
+    /// transfers were running.
+    private func suspendUploads() -> Set<String> {
         suspending.set()
         let (running, queued) = pipeline.suspend()
-        let stopping = running.map(\.transfer)
         for (fileId, transfer) in running {
             transfer.cancel()
             registry.updateFile(fileId) { $0.state = .paused }
@@ -90,18 +141,10 @@ extension AutoUploadableFeature {
             logger.notice("upload \(id) paused: the agent is stopping; it resumes at the next start")
         }
         writeStatus()
-        // Let the transfers wind down, but never hold the stop for long.
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { for task in stopping { await task.value } }
-            group.addTask { try? await clock.sleep(for: Self.cleanupTimeout) }
-            await group.next()
-            group.cancelAll()
-        }
-        // The PAUSED statuses should reach the broker before the connection closes.
-        let ackDeadline = clock.uptime() + Self.acknowledgementWait
-        while connected && delivery.owesLastUpload && clock.uptime() < ackDeadline {
-            try? await clock.sleep(for: 0.05)
-        }
+        return Set(running.map(\.fileId))
+    }
+
+    private func syncStateFolder() {
         if let journal {
             journal.compact(journalSnapshot())
             journal.sync()

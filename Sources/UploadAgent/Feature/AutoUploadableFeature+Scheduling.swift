@@ -174,7 +174,10 @@ extension AutoUploadableFeature {
 
     func fileFinished(_ fileId: String, _ outcome: Result<Void, UploadError>) {
         let launched = pipeline.finished(fileId)
-        defer { pump() }
+        defer {
+            pump()
+            advanceStop(finished: fileId)
+        }
         guard let file = registry.file(fileId), file.state == .uploading else { return }
         switch outcome {
         case .success:

@@ -36,6 +36,8 @@ public actor AutoUploadableFeature {
     var unanswerableLog = LogRateLimit(interval: 60)
     var connected = false
     var accepting = true
+    /// Set while the agent stops (SIGTERM): the phase it is in.
+    var stop: FeatureStop?
     static var identityWaitWarning: Double { 5 }
     static var identityWaitRepeat: Double { 300 }
 
@@ -157,6 +159,8 @@ public actor AutoUploadableFeature {
             if warnIdentityUnknown() { timers.arm(.identityWarning, after: Self.identityWaitRepeat) }
         case .activation:
             activationDue()
+        case .stopPhase:
+            advanceStop(deadlinePassed: true)
         }
     }
 
@@ -176,6 +180,7 @@ public actor AutoUploadableFeature {
             connected = false
             delivery.connectionChanged()
             logger.warning("disconnected from MQTT broker: \(reason); reconnecting")
+            advanceStop()  // no acknowledgement comes now
         case .connectFailed(let reason):
             logger.warning("\(reason); retrying")
         case .message(let topic, let payload):
@@ -343,7 +348,7 @@ public actor AutoUploadableFeature {
     /// have written everything handed to them so far (asked once at a time: see
     /// `DeliveryLedger.needsProbe`).
     private func whenOnDisk(through sequence: Int) {
-        guard let journal, delivery.needsProbe(for: sequence) else { return }
+        guard journal != nil, delivery.needsProbe(for: sequence) else { return }
         askDisk(through: sequence)
     }
 
@@ -391,6 +396,7 @@ public actor AutoUploadableFeature {
     }
 
     func acknowledged(_ messageId: Int32) {
+        defer { advanceStop() }
         guard let parentId = delivery.acknowledged(messageId),
               let upload = registry.upload(parentId), upload.state.isFinal else { return }
         // The backend has the end of this upload: nothing left to remember.

@@ -9,4 +9,6 @@ enum FeatureTimer: Hashable, Sendable {
     case identityWarning
     /// The next periodic upload of the activation window.
     case activation
+    /// The deadline of the stop's current phase (`FeatureStop`).
+    case stopPhase
 }

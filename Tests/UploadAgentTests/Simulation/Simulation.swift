@@ -32,6 +32,7 @@ final class Simulation {
     private let damages: Bool
     private var crashes = 0
     private var tornWrites = 0
+    private var stops = 0
     private var damagedRecords = 0
     private var newSession = true
     /// Uploads whose final `lastUpload` this run of the agent saw acknowledged: it must not
@@ -40,6 +41,7 @@ final class Simulation {
 
     static let randomSteps = 250...500
     static let calmSteps = 20_000
+    static let stopSteps = 5_000
     static let maxTriggers = 6
 
     init(seed: UInt64, root: String) {
@@ -90,7 +92,7 @@ final class Simulation {
         if violations.isEmpty { await finalCheck() }
         var endings: [String: Int] = [:]
         for state in backend.finals.values { endings[state, default: 0] += 1 }
-        return SimulationReport(violations: violations + backend.violations + storage.violations, trace: trace, crashes: crashes,
+        return SimulationReport(violations: violations + backend.violations + storage.violations, trace: trace, crashes: crashes, stops: stops,
                                 tornWrites: tornWrites, damagedRecords: damagedRecords, resumes: storage.resumes, endings: endings)
     }
 
@@ -152,6 +154,40 @@ final class Simulation {
         if random.chance(0.7) { await connect() }
     }
 
+    /// SIGTERM: the feature stops as the daemon does (uploads still running after
+    /// `stopTimeout` are suspended PAUSED, the PAUSED statuses wait for acknowledgements,
+    /// the state folder is synced) while the world goes on; then the process exits and a
+    /// new one starts. Nothing may be lost: the end check sees every upload through.
+    private func stopGracefully() async {
+        note("SIGTERM")
+        let stopped = AtomicFlag()
+        await feature.beginStop { stopped.set() }
+        var steps = 0
+        let crashed = crashes
+        while !stopped.isSet {
+            // A power cut during the stop (at the seed's journal write) ends it: the
+            // process that boots then is already running.
+            guard crashes == crashed else { return }
+            steps += 1
+            guard steps < Self.stopSteps else { return violations.append("the stop did not end within \(Self.stopSteps) steps") }
+            switch random.below(5) {
+            case 0: await deliverMessage()
+            case 1: await acknowledge(again: false)
+            case 2: await writeToDisk()
+            case 3: await moveTransfer(calm: false)
+            default: await passTime()
+            }
+            await drain()
+        }
+        note("stopped")
+        stops += 1
+        disk.crash()  // a graceful stop left nothing queued; what it did not sync is lost
+        arrive(broker.disconnect { random.below($0 + 1) })
+        storage.dropTransfers()
+        await boot()
+        if random.chance(0.7) { await connect() }
+    }
+
     /// Spoils one record of the journal beyond repair (two digits of its checksum), as
     /// failing storage would; the uploads it named may then end FAILED.
     private func damageJournal() {
@@ -194,7 +230,7 @@ final class Simulation {
         case 86..<95: await passTime()
         case 95..<98:
             if broker.connected { await disconnect() } else { await connect() }
-        case 98: await crash()
+        case 98: if random.chance(0.5) { await crash() } else { await stopGracefully() }
         default:
             if !broker.connected { await connect() }
         }

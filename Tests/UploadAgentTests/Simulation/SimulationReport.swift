@@ -4,6 +4,8 @@ struct SimulationReport {
     var violations: [String]
     var trace: [String]
     var crashes = 0
+    /// Graceful stops (SIGTERM) that ran to their end.
+    var stops = 0
     var tornWrites = 0
     var damagedRecords = 0
     var resumes = 0
@@ -12,6 +14,7 @@ struct SimulationReport {
 
     mutating func add(_ other: SimulationReport) {
         crashes += other.crashes
+        stops += other.stops
         tornWrites += other.tornWrites
         damagedRecords += other.damagedRecords
         resumes += other.resumes
@@ -20,6 +23,6 @@ struct SimulationReport {
 
     var summary: String {
         let ended = endings.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-        return "\(crashes) crashes (\(tornWrites) during a write), \(damagedRecords) damaged records, \(resumes) resumed transfers; uploads ended: \(ended)"
+        return "\(stops) SIGTERM stops, \(crashes) crashes (\(tornWrites) during a write), \(damagedRecords) damaged records, \(resumes) resumed transfers; uploads ended: \(ended)"
     }
 }
