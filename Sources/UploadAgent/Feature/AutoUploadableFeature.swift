@@ -346,10 +346,9 @@ public actor AutoUploadableFeature {
 
     /// Posts `.durable(through: sequence)` once the journal and the credential store
     /// have written everything handed to them so far (asked once at a time: see
-    /// `DeliveryLedger.needsProbe`).
+    /// `DeliveryLedger.needsProbe`). Only with a journal.
     private func whenOnDisk(through sequence: Int) {
-        guard journal != nil, delivery.needsProbe(for: sequence) else { return }
-        askDisk(through: sequence)
+        if delivery.needsProbe(for: sequence) { askDisk(through: sequence) }
     }
 
     private func askDisk(through sequence: Int) {

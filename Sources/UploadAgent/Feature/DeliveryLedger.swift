@@ -27,7 +27,7 @@ struct DeliveryLedger: Sendable {
 
     /// The upload's newest `lastUpload` is owed from now on: its sequence number.
     mutating func oweLastUpload(of id: String) -> Int {
-        sequence += 1
+        let sequence = reserve()
         owedLastUploads[id] = sequence
         return sequence
     }

@@ -75,27 +75,27 @@ final class AppendLog: Sendable {
     /// Reads the records of the log at `path`; nil contents and an error text when it
     /// exists but cannot be read (a folder, no permission).
     static func read(path: String) -> Result<Contents, JournalReadError> {
+        readBytes(path: path).map(parse)
+    }
+
+    /// The bytes of the log at `path` (none when there is no such file); an error text
+    /// when it exists but cannot be read.
+    static func readBytes(path: String) -> Result<[UInt8], JournalReadError> {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
-            if errno == ENOENT { return .success(Contents()) }
+            if errno == ENOENT { return .success([]) }
             return .failure(JournalReadError("cannot read \(path): \(String(cString: strerror(errno)))"))
         }
         defer { close(descriptor) }
-        guard let bytes = readAll(descriptor) else {
-            return .failure(JournalReadError("cannot read \(path): \(String(cString: strerror(errno)))"))
-        }
-        return .success(parse(bytes))
-    }
-
-    /// Everything left to read from `fd`; nil on a read error (in errno).
-    static func readAll(_ fd: Int32) -> [UInt8]? {
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else { return nil }
-            if count == 0 { return bytes }
+            guard count >= 0 else {
+                return .failure(JournalReadError("cannot read \(path): \(String(cString: strerror(errno)))"))
+            }
+            if count == 0 { return .success(bytes) }
             bytes += buffer[0..<count]
         }
     }

@@ -49,25 +49,26 @@ final class JournalFile<Entry: JournalRecord>: @unchecked Sendable {
     /// header costs nothing but itself. `problems` receives one line per thing a person
     /// should know (what was wrong, where the file went).
     func read(expectedVersion: Int, problems: (String) -> Void) -> Found {
-        let contents: AppendLog.Contents
-        switch AppendLog.read(path: path) {
-        case .success(let read): contents = read
+        let bytes: [UInt8]
+        switch AppendLog.readBytes(path: path) {
+        case .success(let read): bytes = read
         case .failure(let error):
             problems("\(error.message); \(moveAside())")
             return Found()
         }
+        let contents = AppendLog.parse(bytes)
         guard !contents.records.isEmpty || contents.damagedRecords > 0 || contents.tornTail else { return Found() }
         let (entries, undecodable) = Self.decode(contents)
         if let version = entries.first?.headerVersion, version != expectedVersion {
             // A sound header of another format: its records mean something else.
-            problems("\(path) is a journal of version \(version), not the version \(expectedVersion) this agent reads; \(copyAside())")
+            problems("\(path) is a journal of version \(version), not the version \(expectedVersion) this agent reads; \(copyAside(bytes))")
             return Found()
         }
         let damaged = contents.damagedRecords + undecodable
         let repaired = contents.repairedRecords > 0 ? " (\(contents.repairedRecords) more had a flipped bit, put back)" : ""
         if damaged > 0 {
             let header = entries.first?.headerVersion == nil ? " (its header among them)" : ""
-            problems("\(path) has \(damaged) damaged record(s)\(header)\(repaired); used the \(entries.count) sound one(s), \(copyAside())")
+            problems("\(path) has \(damaged) damaged record(s)\(header)\(repaired); used the \(entries.count) sound one(s), \(copyAside(bytes))")
         } else if contents.repairedRecords > 0 {
             problems("\(path) had \(contents.repairedRecords) record(s) with a flipped bit (failing storage?); each was put back, nothing was lost")
         } else if contents.tornTail {
@@ -95,26 +96,20 @@ final class JournalFile<Entry: JournalRecord>: @unchecked Sendable {
     /// Moved-aside copies kept for analysis; older ones are removed.
     static var keptDamagedCopies: Int { 3 }
 
-    /// Keeps a copy of the damaged file as `<path>.damaged-<n>` (see `moveAside`) and leaves
+    /// Keeps a copy of the damaged file (the bytes just read) as `<path>.damaged-<n>` (see
+    /// `moveAside`) and leaves
     /// the file itself in place: the snapshot of what could be read replaces it whole
     /// (written, synced, renamed over it), so a crash before that snapshot is on disk finds
     /// the same records again instead of an empty folder.
-    private func copyAside() -> String {
+    private func copyAside(_ bytes: [UInt8]) -> String {
         let copies = DamagedCopies(of: path)
         let aside = copies.nextName(now: systemWallClock())
-        guard let bytes = Self.readAll(path), Self.write(bytes, to: aside, mode: mode) else {
+        guard Self.write(bytes, to: aside, mode: mode) else {
             return "could not keep a copy of it (\(String(cString: strerror(errno)))): starting from what could be read"
         }
         let removed = copies.prune(keeping: Self.keptDamagedCopies)
         let pruned = removed.isEmpty ? "" : "; removed the older copies \(removed.joined(separator: ", "))"
         return "kept a copy as \(aside) and started from what could be read\(pruned)"
-    }
-
-    private static func readAll(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        return AppendLog.readAll(fd)
     }
 
     private static func write(_ bytes: [UInt8], to path: String, mode: mode_t) -> Bool {

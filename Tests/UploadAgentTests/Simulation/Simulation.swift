@@ -192,11 +192,7 @@ final class Simulation {
     /// failing storage would; the uploads it named may then end FAILED.
     private func damageJournal() {
         let path = "\(config.stateDir)/\(UploadJournal.fileName)"
-        guard case .success(let contents) = AppendLog.read(path: path), contents.size > 0,
-              let handle = fopen(path, "r+") else { return }
-        defer { fclose(handle) }
-        var bytes = [UInt8](repeating: 0, count: Int(contents.size))
-        _ = fread(&bytes, 1, bytes.count, handle)
+        guard case .success(var bytes) = AppendLog.readBytes(path: path), !bytes.isEmpty else { return }
         var starts: [Int] = [0]
         for index in bytes.indices where bytes[index] == 10 && index + 1 < bytes.count { starts.append(index + 1) }
         let candidates = starts.filter { start in
@@ -208,8 +204,9 @@ final class Simulation {
         for offset in [0, 1] {
             bytes[start + offset] = bytes[start + offset] == UInt8(ascii: "0") ? UInt8(ascii: "7") : UInt8(ascii: "0")
         }
-        fseek(handle, 0, SEEK_SET)
+        guard let handle = fopen(path, "w") else { return }
         _ = fwrite(bytes, 1, bytes.count, handle)
+        fclose(handle)
         let named = DamagedRecordSalvage.uploadIds(in: line).map(SimulatedBackend.parent)
         backend.damaged.formUnion(named)
         damagedRecords += 1
