@@ -101,10 +101,10 @@ import Testing
         await harness.command("trigger", #"{"correlationID":"ignored"}"#, requestId: "1")
         await harness.command("start", #"{"correlationID":"ignored#1","options":{"https.url":"http://127.0.0.1:9/"}}"#, requestId: "s")
         clock.advance(by: 30)
-        _ = await harness.feature.housekeep()
+        _ = await harness.feature.step { $0.housekeep() }
         #expect(harness.publisher.lastUploads().allSatisfy { $0["state"]?.stringValue != "FAILED" })
         clock.advance(by: 31)
-        _ = await harness.feature.housekeep()
+        _ = await harness.feature.step { $0.housekeep() }
         let failed = await harness.eventually {
             harness.publisher.lastUploads().contains { $0["correlationId"]?.stringValue == "ignored" && $0["state"]?.stringValue == "FAILED" }
         }

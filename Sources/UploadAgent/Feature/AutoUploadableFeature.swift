@@ -3,17 +3,17 @@ import Logging
 import Glibc
 #endif
 
-/// The AutoUploadable feature: the one owner of all feature state (identity, activation
-/// window and schedule, the upload registry and what the backend has not yet been told).
-/// MQTT events come in, in order; responses, twin updates and outbox requests go out
-/// through the publisher. Every change a resume needs is journaled; the status file is
-/// rebuilt from the registry a few times a second at most. Being an actor, it needs no locks.
+/// The AutoUploadable feature as the daemon runs it: the shell around `FeatureCore`. It
+/// feeds the core one event at a time, in the order they came (the mailbox), at the time
+/// read from the injected clock, and performs the effects the core returns, in order:
+/// publishing, journaling, storing credentials, arming timers, running transfers, writing
+/// the status file. Being an actor, it needs no locks; the decisions are all in the core.
 public actor AutoUploadableFeature {
     let config: AgentConfig
     let environment: FeatureEnvironment
-    let selector: FileSelector
     var logger: Logger { environment.logger }
-    let startedAt: Double
+    /// The decisions and all the state they are made on.
+    var core: FeatureCore
     /// Durable state; nil in unit tests that run in memory only.
     let journal: UploadJournal?
     let credentials: CredentialStore?
@@ -27,64 +27,12 @@ public actor AutoUploadableFeature {
     nonisolated let mailbox: EventInbox<FeatureEvent>
     let timers: FeatureTimers
     let work: FeatureWork
-
-    // Identity and connection.
-    var identity: DeviceIdentity?
-    /// The parser for this identity's commands (made when the identity changes).
-    var commandParser: CommandParser?
-    /// Payloads on our command topic that cannot be answered: a warning a minute at most.
-    var unanswerableLog = LogRateLimit(interval: 60)
-    var connected = false
-    var accepting = true
-    /// Set while the agent stops (SIGTERM): the phase it is in.
-    var stop: FeatureStop?
-    static var identityWaitWarning: Double { 5 }
-    static var identityWaitRepeat: Double { 300 }
-
-    // Activation.
-    var schedule = ActivationSchedule()
-
-    // Uploads.
-    var registry = UploadRegistry()
-    /// Status rows of finished uploads, newest first, and their ids (for `cancel`).
-    var recent: [(id: String, row: JSONValue)] = []
-    var nextUploadNumber: Int
-
-    /// The phase of each file in flight: request -> start -> slot -> transfer.
-    var pipeline = FilePipeline()
-    /// How many files may be requested ahead of the slots, from the measured latency.
-    var requestWindow: RequestWindow
-    /// Why the link carries nothing now (data budget spent, timetable paused), as last seen.
-    var linkHold: LinkAllowance.Hold?
-    /// Where archives are written, and the archives being written now (by upload), each
-    /// with the flag that stops its writer.
-    let archiveStage: ArchiveStage
+    /// The transfers (and gzip copies) running, by file, to cancel.
+    var transfers: [String: Task<Void, Never>] = [:]
+    /// The flags that stop the archives being written, by upload.
     var archiveWrites: [String: AtomicFlag] = [:]
-
-    /// What the backend is owed: unacknowledged statuses and requests, and statuses
-    /// waiting for the disk.
-    var delivery = DeliveryLedger()
-    /// The newest `lastUpload` sent (the upload as it was then, and its progress): a
-    /// registration replaces the whole feature in the twin, so it is sent again right
-    /// after. Kept apart from the registry, which forgets an upload once the backend has
-    /// its end, so the journal keeps it across restarts.
-    var latestReported: (upload: UploadRecord, progress: Int)?
-    var latestLastUpload: LastUploadValue? { latestReported.map { $0.upload.lastUploadValue(progress: $0.progress) } }
-
-    // Status file.
-    var statusBuiltAt = 0.0
-
-    static let maxRecent = 20
-    /// An upload of this many files leaves enough behind in the journal to compact it
-    /// as soon as it is removed.
-    static let largeUpload = 1000
-    /// Uploads with more files than this show only the files in flight in the status file.
-    static let maxStatusFiles = 50
-    /// How a stop waits for cancelled uploads to clean up, and for acknowledgements.
-    static let cleanupTimeout: Double = 10
-    static let acknowledgementWait: Double = 2
-    /// Times the credentials of one file are asked for again after a refusal.
-    static let maxCredentialRenewals = 2
+    /// Who waits for the stop to complete.
+    var stopWaiters: [@Sendable () -> Void] = []
 
     init(config: AgentConfig, environment: FeatureEnvironment, durable: Bool = false,
          mailbox: EventInbox<FeatureEvent> = EventInbox()) {
@@ -94,13 +42,20 @@ public actor AutoUploadableFeature {
         self.config = config
         self.environment = environment
         let logger = environment.logger
-        selector = FileSelector(configuredGlob: config.files, mode: config.mode, warn: { logger.warning("\($0)") })
-        startedAt = environment.clock.now()
-        nextUploadNumber = Int(environment.clock.now())
-        requestWindow = RequestWindow(slots: config.maxConcurrentUploads, cap: config.requestWindow)
-        archiveStage = ArchiveStage(stateDir: config.stateDir, maxSize: config.archiveMaxSize)
+        let selector = FileSelector(configuredGlob: config.files, mode: config.mode, warn: { logger.warning("\($0)") })
+        let (serverClock, transport, clock) = (self.serverClock, environment.transport, environment.clock)
+        core = FeatureCore(
+            config: config, logger: logger, reads: LiveFeatureReads(selector: selector, link: environment.link),
+            durable: durable, time: FeatureTime(environment.clock),
+            makeStorageProvider: { fileId, options, deviceId in
+                let context = ProviderContext(
+                    config: config, network: transport, deviceId: deviceId, clock: clock, serverClock: serverClock,
+                    onRetry: { attempt, reason in
+                        mailbox.yield(.transfer(fileId: fileId, .retrying(attempt: attempt, reason: reason)))
+                    })
+                return try StorageProviders.make(options: options, context: context)
+            })
         if durable {
-            let logger = environment.logger
             let report: @Sendable (String) -> Void = { logger.error("state folder: \($0)") }
             StatusFileWriter.makeDirectory(config.stateDir)
             let queues = environment.journalQueues ?? DispatchLogWriterQueue.make
@@ -110,15 +65,9 @@ public actor AutoUploadableFeature {
             journal = nil
             credentials = nil
         }
-        if !config.deviceId.isEmpty, let thing = ThingID(config.deviceId) {
-            identity = DeviceIdentity(thing: thing, tenant: config.tenantId)
-        }
-        if config.startsActive {
-            schedule.replace(with: ActivationWindow(from: config.activeFrom, to: config.activeTill, period: config.period))
-        }
     }
 
-    // MARK: - Events from MQTT
+    // MARK: - Feeding the core
 
     /// The events that came in together, in order, in one visit of the actor.
     func handle(_ events: [FeatureEvent]) {
@@ -127,232 +76,124 @@ public actor AutoUploadableFeature {
 
     func handle(_ event: FeatureEvent) {
         switch event {
-        case .mqtt(let event):
-            handle(event)
-        case .transfer(let fileId, .progress(let bytes)):
-            fileProgress(fileId, bytes: bytes)
-        case .transfer(let fileId, .confirmed(let progress)):
-            serverConfirmed(fileId, progress)
-        case .transfer(let fileId, .retrying(let attempt, let reason)):
-            fileRetrying(fileId, attempt: attempt, reason: reason)
-        case .transfer(let fileId, .finished(let outcome)):
-            fileFinished(fileId, outcome)
-        case .durable(let sequence):
-            durable(through: sequence)
         case .timer(let timer, let token):
-            guard timers.fired(timer, token: token) else { return }
-            timerExpired(timer)
-        case .compressed(let item, let copy, let opened, let result):
-            compressed(item, copy: copy, opened: opened, result)
-        case .archiveWritten(let parentId, let path, let result):
-            archiveWritten(parentId, path: path, result)
+            timers.expired(timer, token: token)
+        case .transfer(let fileId, .finished):
+            transfers[fileId] = nil
+        case .compressed(let item, _, _, _):
+            transfers[item.fileId] = nil
+        case .archiveWritten(let parentId, _, _):
+            archiveWrites[parentId] = nil
+        default:
+            break
         }
-    }
-
-    func timerExpired(_ timer: FeatureTimer) {
-        switch timer {
-        case .housekeeping:
-            if housekeep() { timers.arm(.housekeeping, after: 1) }
-        case .status:
-            writeStatus()
-        case .identityWarning:
-            if warnIdentityUnknown() { timers.arm(.identityWarning, after: Self.identityWaitRepeat) }
-        case .activation:
-            activationDue()
-        case .stopPhase:
-            advanceStop(deadlinePassed: true)
-        }
+        perform(core.handle(event, at: FeatureTime(environment.clock)))
     }
 
     public func handle(_ event: MQTTEvent) {
-        switch event {
-        case .connected:
-            connected = true
-            delivery.connectionChanged()
-            logger.info("connected to MQTT broker \(config.broker)")
-            if identity == nil {
-                _ = environment.publisher.publish(topic: DeviceIdentity.requestTopic, payload: [])
-                logger.info("no deviceId configured: asked the edge agent on \(DeviceIdentity.requestTopic)")
-                warnWhileIdentityUnknown()
+        handle(.mqtt(event))
+    }
+
+    /// Runs a step of the core outside an event (start-up, a stop, a test's probe) and
+    /// performs what it decided.
+    @discardableResult
+    func step<Result>(_ decide: (inout FeatureCore) -> Result) -> Result {
+        var result: Result?
+        let effects = core.step(at: FeatureTime(environment.clock)) { result = decide(&$0) }
+        perform(effects)
+        return result!
+    }
+
+    /// Performs effects in order; what the world answers at once (the broker client's
+    /// message ids, a failure to start) goes back into the core before any other event,
+    /// and its effects are performed in turn.
+    private func perform(_ effects: [FeatureEffect]) {
+        var answers: [FeatureEvent] = []
+        for effect in effects {
+            if let answer = perform(effect) { answers.append(answer) }
+        }
+        for answer in answers { perform(core.handle(answer, at: FeatureTime(environment.clock))) }
+    }
+
+    private func perform(_ effect: FeatureEffect) -> FeatureEvent? {
+        switch effect {
+        case .publish(let topic, let payload, let tracking):
+            let messageId = environment.publisher.publish(topic: topic, payload: payload)
+            if let tracking, let messageId { return .published(tracking, messageId: messageId) }
+        case .journal(let entries):
+            journal?.record(contentsOf: entries)
+        case .compactJournal(let entries):
+            journal?.compact(entries)
+        case .compactJournalIfNeeded:
+            if let journal, journal.needsCompaction { journal.compact(core.journalSnapshot()) }
+        case .syncState:
+            journal?.sync()
+            credentials?.sync()
+        case .storeCredentials(let fileId, let options):
+            credentials?.set(options, for: fileId)
+        case .forgetCredentials(let fileId):
+            credentials?.remove(fileId)
+        case .dropEmptyCredentialFile:
+            credentials?.removeFileIfEmpty()
+        case .askDisk(let sequence):
+            askDisk(through: sequence)
+        case .arm(let timer, let deadline, let token):
+            timers.arm(timer, deadline: deadline, token: token)
+        case .disarm(let timer):
+            timers.cancel(timer)
+        case .transfer(let start):
+            transfers[start.item.fileId] = transfer(start)
+        case .compress(let item, let member, let copy, let opened):
+            StatusFileWriter.makeDirectory(core.archiveStage.folder)
+            transfers[item.fileId] = work.compress(item, member: member, stage: core.archiveStage, to: copy, opened: opened)
+        case .cancelTransfer(let fileId):
+            transfers.removeValue(forKey: fileId)?.cancel()
+        case .keepServerStateOnCancel:
+            suspending.set()
+        case .discard(let held, let source, let provider):
+            work.discard(held, of: source, with: provider)
+        case .writeArchive(let parentId, let manifest, let path, let saveManifest):
+            if saveManifest {
+                do throws(ArchiveError) {
+                    try manifest.save(forArchive: path)
+                } catch {
+                    return .archiveWritten(parentId: parentId, path: path, .failure(error))
+                }
             }
-            register()
-        case .disconnected(let reason):
-            connected = false
-            delivery.connectionChanged()
-            logger.warning("disconnected from MQTT broker: \(reason); reconnecting")
-            advanceStop()  // no acknowledgement comes now
-        case .connectFailed(let reason):
-            logger.warning("\(reason); retrying")
-        case .message(let topic, let payload):
-            if topic == DeviceIdentity.responseTopic {
-                receiveIdentity(payload)
-            } else {
-                receiveCommand(topic: topic, payload: payload)
+            let cancelled = AtomicFlag()
+            archiveWrites[parentId] = cancelled
+            work.writeArchive(parentId, manifest: manifest, stage: core.archiveStage, to: path, cancelled: cancelled)
+        case .stopArchive(let parentId):
+            archiveWrites[parentId]?.set()
+        case .discardStaged(let path):
+            ArchiveStage.discard(path)
+        case .deleteUploaded(let file, let isArchive, let members, let afterDisk):
+            let logger = self.logger
+            let delete: @Sendable () -> Void = {
+                if !isArchive { return UploadedFileDeletion.delete(file, logger: logger) }
+                if members { ArchiveStage.deleteMembers(of: file.path, logger: logger) }
+                ArchiveStage.discard(file.path)
             }
-        case .acknowledged(let messageId):
-            acknowledged(messageId)
-            return
+            if afterDisk, let journal { journal.whenDurable(delete) } else { delete() }
+        case .sweepStage(let staged):
+            let swept = core.archiveStage.sweep(keeping: staged)
+            if swept > 0 { logger.notice("state folder: removed \(swept) archive(s) or compressed copies of uploads that had ended") }
+        case .writeStatus(let status):
+            environment.statusSink(statusDocument(status))
+        case .syncLog:
+            environment.syncLog()
+        case .stopped:
+            let waiters = stopWaiters
+            stopWaiters = []
+            for waiter in waiters { waiter() }
         }
-        scheduleStatus()
-    }
-
-    /// Registers the feature (every connect), then sends what the backend has not
-    /// acknowledged yet: the newest `lastUpload` of each upload, in the order they
-    /// happened, and the outstanding requests.
-    func register() {
-        guard connected, let identity else { return }
-        let messages = DittoMessages(thing: identity.thing, featureId: config.featureId)
-        // The registration replaces the whole feature in the twin: it carries the latest
-        // `lastUpload` itself, so an upload's end is not told again after every reconnect.
-        publish(messages.featureRegistration(type: config.type, context: config.context,
-                                             autoUpload: autoUploadValue, lastUpload: latestLastUpload))
-        logger.info("registered feature \(config.featureId) of \(identity.thing)")
-        if schedule.isActive && !timers.isArmed(.activation) { reschedule() }
-        for id in delivery.lastUploadsOwed where !delivery.isAwaitingDisk(id) {
-            if let upload = registry.upload(id) { publishLastUpload(upload) }
-        }
-        for id in delivery.owedRequests.sorted() where pipeline.requestedAt(id) != nil {
-            // Its time to answer counts from now: it could not be answered while we were away.
-            pipeline.requested(id, at: environment.clock.now())
-            publishRequest(id)
-        }
-        pump()
-    }
-
-    /// A gateway without an edge agent never answers: say so at WARN after a few seconds,
-    /// and again every few minutes, instead of running silently without a feature.
-    func warnWhileIdentityUnknown() {
-        guard !timers.isArmed(.identityWarning) else { return }
-        timers.arm(.identityWarning, after: Self.identityWaitWarning)
-    }
-
-    /// Returns whether to warn again later.
-    private func warnIdentityUnknown() -> Bool {
-        guard identity == nil, accepting else { return false }
-        logger.warning("still waiting for the device identity: no edge agent answered on \(DeviceIdentity.responseTopic); the feature is not registered and no command is taken until one does. Set deviceId (and tenantId) in the config to end the wait")
-        if connected { _ = environment.publisher.publish(topic: DeviceIdentity.requestTopic, payload: []) }
-        return true
-    }
-
-    func receiveIdentity(_ payload: [UInt8]) {
-        guard config.deviceId.isEmpty else { return }
-        guard let received = DeviceIdentity(edgeResponse: payload) else {
-            logger.warning("ignored an edge identity response that is not {\"deviceId\":\"ns:name\",…}")
-            return
-        }
-        guard received != identity else { return }
-        if let old = identity, connected {
-            // The thing changed: remove the feature from the old twin first.
-            publish(DittoMessages(thing: old.thing, featureId: config.featureId).featureDeletion())
-        }
-        identity = received
-        logger.info("device identity: \(received.thing) (tenant '\(received.tenant)')")
-        register()
-    }
-
-    func receiveCommand(topic: String, payload: [UInt8]) {
-        guard let identity else {
-            logger.debug("ignored a command on \(topic): device identity not known yet")
-            return
-        }
-        if commandParser?.thing != identity.thing {
-            commandParser = CommandParser(thing: identity.thing, featureId: config.featureId)
-        }
-        let parser = commandParser!
-        switch parser.parse(topic: topic, payload: payload) {
-        case .ignored(let reason):
-            logger.debug("ignored: \(BoundedText.cut(reason))")
-        case .unanswerable(let reason):
-            if let heldBack = unanswerableLog.admit(now: environment.clock.uptime()) {
-                let more = heldBack > 0 ? " (\(heldBack) more since the last such line)" : ""
-                logger.warning("cannot answer a command: \(reason)\(more)")
-            }
-        case .inbox(let message):
-            // Numbered before the operation runs: the answer precedes the requests of an
-            // upload it triggers, and both wait for the disk.
-            let answer = journal != nil ? delivery.reserve() : nil
-            let outcome: OperationError?
-            switch message.operation {
-            case .failure(let error): outcome = error
-            case .success(let operation): outcome = perform(operation)
-            }
-            if let outcome {
-                logger.warning("\(message.operationName) refused (\(outcome.status)): \(outcome.message)")
-            } else {
-                logger.debug("\(message.operationName) done")
-            }
-            if message.responseRequired {
-                let response = DittoMessages.response(to: message, error: outcome)
-                afterDisk(.response(topic: message.hono.responseTopic(status: outcome?.status ?? 204),
-                                    payload: response.bytes), as: answer)
-            }
-            // Requests and transfers follow the response, never delay it.
-            pump()
-        }
-    }
-
-    func perform(_ operation: Operation) -> OperationError? {
-        guard accepting else { return .failed("the agent is stopping") }
-        do throws(OperationError) {
-            switch operation {
-            case .trigger(let id, let options): try trigger(correlationId: id, options: options)
-            case .start(let id, let options): try start(fileId: id, options: options)
-            case .cancel(let id, let code, let message): try cancel(id: id, statusCode: code, message: message)
-            case .activate(let from, let to): activate(from: from, to: to)
-            case .deactivate: deactivate()
-            }
-            return nil
-        } catch {
-            return error
-        }
-    }
-
-    // MARK: - Publishing
-
-    func publish<Value>(_ envelope: DittoEnvelope<Value>) {
-        _ = environment.publisher.publish(topic: "e", payload: envelope.bytes)
-    }
-
-    /// Tells the backend the upload's `lastUpload` once the journal (and the credential
-    /// store) holding this state are on disk, and keeps it owed until the broker
-    /// acknowledges it (sent again after a reconnect; after a restart the journal brings
-    /// it back). The progress told is recorded with it, so it never goes back.
-    func publishLastUpload(_ upload: UploadRecord) {
-        let id = upload.correlationId
-        let sequence = delivery.oweLastUpload(of: id)
-        var told = upload
-        told.toldProgress = upload.wireProgress
-        if registry.upload(id) != nil {
-            registry.updateUpload(id) { $0.toldProgress = told.toldProgress }
-        }
-        guard let journal, !InjectedFault.publishBeforeDurable.isInjected else {
-            journal?.record(.upload(told))
-            send(told, sequence: sequence)
-            return
-        }
-        journal.record(.upload(told))
-        delivery.awaitDisk(told, sequence: sequence)
-        whenOnDisk(through: sequence)
-    }
-
-    /// Performs `effect` once everything journaled so far (and every credential stored)
-    /// is on disk; at once without a journal.
-    func afterDisk(_ effect: HeldEffect, as reserved: Int? = nil) {
-        guard journal != nil else { return release(effect) }
-        let sequence = reserved ?? delivery.reserve()
-        delivery.hold(effect, as: sequence)
-        whenOnDisk(through: sequence)
+        return nil
     }
 
     /// Posts `.durable(through: sequence)` once the journal and the credential store
-    /// have written everything handed to them so far (asked once at a time: see
-    /// `DeliveryLedger.needsProbe`). Only with a journal.
-    private func whenOnDisk(through sequence: Int) {
-        if delivery.needsProbe(for: sequence) { askDisk(through: sequence) }
-    }
-
+    /// have written everything handed to them so far.
     private func askDisk(through sequence: Int) {
-        guard let journal else { return }
+        guard let journal else { return mailbox.yield(.durable(through: sequence)) }
         let (credentials, mailbox) = (self.credentials, self.mailbox)
         let tell: @Sendable () -> Void = { mailbox.yield(.durable(through: sequence)) }
         journal.whenDurable {
@@ -360,63 +201,75 @@ public actor AutoUploadableFeature {
         }
     }
 
-    /// Everything recorded up to `sequence` is on disk: what waited for it goes out, in order.
-    func durable(through sequence: Int) {
-        if let next = delivery.probeAnswered(sequence) { askDisk(through: next) }
-        for item in delivery.durable(through: sequence) {
-            switch item {
-            case .lastUpload(let upload, let sequence): send(upload, sequence: sequence)
-            case .effect(let effect): release(effect)
-            }
+    /// Runs a started file's transfer on a task of its own: its progress (throttled),
+    /// the server's confirmations and its end come back through the mailbox.
+    private func transfer(_ start: TransferStart) -> Task<Void, Never> {
+        let (fileId, mailbox, suspending) = (start.item.fileId, self.mailbox, self.suspending)
+        let relay = ProgressRelay(size: start.source.size, interval: FeatureCore.progressPolicy.relayInterval) { bytes in
+            mailbox.yield(.transfer(fileId: fileId, .progress(bytes)))
+        }
+        let resumption = UploadResumption(
+            from: start.resumingFrom,
+            confirmed: { progress in mailbox.yield(.transfer(fileId: fileId, .confirmed(progress))) },
+            keepsServerStateOnCancel: { suspending.isSet })
+        return work.transfer(fileId, provider: start.item.provider, source: start.source, resumption: resumption,
+                             progress: relay, holding: start.holding)
+    }
+
+    // MARK: - Start, status, stop
+
+    /// Reads the journal and the credential store and resumes from them. Call once,
+    /// before the connection starts.
+    public func restore() {
+        guard let journal, let credentials else { return }
+        let report: (String) -> Void = { [logger] problem in logger.error("state folder: \(problem)") }
+        let state = journal.load(now: environment.clock.now(), problems: report)
+        credentials.load(problems: report)
+        let stored = credentials.options
+        step { $0.restore(from: state, credentials: stored) }
+    }
+
+    /// Writes the status file now.
+    public func writeStatus() {
+        step { $0.writeStatus() }
+    }
+
+    /// The status document (PROTOCOL.md section 8) as of now.
+    func statusDocument() -> JSONValue {
+        statusDocument(core.status())
+    }
+
+    /// The whole status document: the core's part, and what only the daemon knows.
+    private func statusDocument(_ status: FeatureStatus) -> JSONValue {
+        [
+            "agent": [
+                "version": .string(AgentVersion.current), "pid": .number(Double(getpid())),
+                "startedAt": .string(RFC3339.format(core.startedAt)), "updatedAt": .string(RFC3339.format(status.updatedAt)),
+            ],
+            "mqtt": environment.connectionStatus(),
+            "thing": status.thing,
+            "feature": status.feature,
+            "uploads": .array(status.uploads),
+            "recent": .array(status.recent),
+            "link": environment.link?.statusValue ?? .null,
+        ]
+    }
+
+    /// Stops taking commands and periodic runs and lets running uploads finish for up to
+    /// `stopTimeout`. What still runs then is suspended, not cancelled: its transfer
+    /// stops, the server keeps what it has, the upload is journaled and reported PAUSED,
+    /// and the next start resumes it. Returns once the PAUSED statuses were acknowledged
+    /// (or could not be) and the state folder is synced; events keep being handled meanwhile.
+    public func shutdown() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            beginStop { continuation.resume() }
         }
     }
 
-    func release(_ effect: HeldEffect) {
-        switch effect {
-        case .response(let topic, let payload):
-            _ = environment.publisher.publish(topic: topic, payload: payload)
-        case .requests(let id):
-            guard let upload = registry.upload(id), !upload.state.isFinal else { return }
-            enqueueRequests(of: upload)
-            pump()
-        }
-    }
-
-    private func send(_ upload: UploadRecord, sequence: Int) {
-        let progress = upload.wireProgress
-        latestReported = (upload, progress)
-        journal?.record(.lastReported(upload: upload, progress: progress))
-        guard connected, let identity else { return }
-        let envelope = DittoMessages(thing: identity.thing, featureId: config.featureId)
-            .propertyUpdate("lastUpload", value: upload.lastUploadValue(progress: progress))
-        if let messageId = environment.publisher.publish(topic: "e", payload: envelope.bytes) {
-            delivery.published(.lastUpload(parentId: upload.correlationId, sequence: sequence), as: messageId)
-        }
-    }
-
-    func acknowledged(_ messageId: Int32) {
-        defer { advanceStop() }
-        guard let parentId = delivery.acknowledged(messageId),
-              let upload = registry.upload(parentId), upload.state.isFinal else { return }
-        // The backend has the end of this upload: nothing left to remember.
-        registry.remove(parentId)
-        journal?.record(.removeUpload(id: parentId))
-        if registry.uploads.isEmpty || upload.fileCount >= Self.largeUpload {
-            // Nothing left (housekeeping stops with it), or much left behind: the
-            // journal shrinks to what is live now, not at the next upload.
-            journal?.compact(journalSnapshot())
-        } else {
-            compactJournalIfNeeded()
-        }
-    }
-
-    var autoUploadValue: AutoUploadValue {
-        AutoUploadValue(active: schedule.isActive, startTime: schedule.window?.from.map(RFC3339.format),
-                        endTime: schedule.window?.to.map(RFC3339.format))
-    }
-
-    func publishAutoUpload() {
-        guard let identity, connected else { return }
-        publish(DittoMessages(thing: identity.thing, featureId: config.featureId).propertyUpdate("autoUpload", value: autoUploadValue))
+    /// Starts the stop; `finished` runs once it is complete (at once for a second call).
+    func beginStop(finished: @escaping @Sendable () -> Void) {
+        guard core.stop == nil, core.accepting else { return finished() }
+        stopWaiters.append(finished)
+        step { $0.beginStop() }
     }
 }

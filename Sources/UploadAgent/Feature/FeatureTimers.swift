@@ -1,9 +1,7 @@
 import Synchronization
 
-/// Sleeps on the injected clock for the feature and posts each expiry into its mailbox,
-/// so the feature itself holds no task: it arms, cancels, and acts on `.timer` events.
-/// Every arming has a token; an expiry whose timer was cancelled or armed again since is
-/// stale, and `fired` says so, so a late event never acts twice or out of turn.
+/// Sleeps on the injected clock for the core's timers and posts each expiry into the
+/// mailbox, with the token of its arming (`FeatureTimerTable` tells a stale one).
 /// Unsleeping timers (the simulator's) only keep their deadlines: whoever drives the
 /// world asks for the next one (`nextDeadline`) and posts the expiries (`due`) itself.
 final class FeatureTimers: Sendable {
@@ -16,7 +14,7 @@ final class FeatureTimers: Sendable {
     private let clock: any AgentClock
     private let mailbox: EventInbox<FeatureEvent>
     private let sleeps: Bool
-    private let state = Mutex<(armed: [FeatureTimer: Armed], nextToken: Int)>(([:], 0))
+    private let armed = Mutex<[FeatureTimer: Armed]>([:])
 
     init(clock: any AgentClock, mailbox: EventInbox<FeatureEvent>, sleeps: Bool = true) {
         self.clock = clock
@@ -24,46 +22,36 @@ final class FeatureTimers: Sendable {
         self.sleeps = sleeps
     }
 
-    /// Arms `timer` to expire `seconds` from now, replacing an earlier arming of it. The
-    /// deadline is fixed here, not when its task first runs.
-    func arm(_ timer: FeatureTimer, after seconds: Double) {
-        let (clock, mailbox, sleeps) = (self.clock, self.mailbox, self.sleeps)
-        let deadline = clock.uptime() + seconds
-        state.withLock { state in
-            state.nextToken += 1
-            let token = state.nextToken
-            state.armed[timer]?.sleeper?.cancel()
-            let sleeper = sleeps ? Task {
-                guard (try? await clock.sleep(until: deadline)) != nil else { return }
-                mailbox.yield(.timer(timer, token: token))
-            } : nil
-            state.armed[timer] = Armed(token: token, deadline: deadline, sleeper: sleeper)
-        }
+    /// Arms `timer` to post its expiry at `deadline` (on the clock's uptime), replacing
+    /// an earlier arming of it.
+    func arm(_ timer: FeatureTimer, deadline: Double, token: Int) {
+        let (clock, mailbox) = (self.clock, self.mailbox)
+        let sleeper = sleeps ? Task {
+            guard (try? await clock.sleep(until: deadline)) != nil else { return }
+            mailbox.yield(.timer(timer, token: token))
+        } : nil
+        armed.withLock { $0.updateValue(Armed(token: token, deadline: deadline, sleeper: sleeper), forKey: timer) }?.sleeper?.cancel()
     }
-
-    func isArmed(_ timer: FeatureTimer) -> Bool { state.withLock { $0.armed[timer] != nil } }
 
     func cancel(_ timer: FeatureTimer) {
-        state.withLock { $0.armed.removeValue(forKey: timer) }?.sleeper?.cancel()
+        armed.withLock { $0.removeValue(forKey: timer) }?.sleeper?.cancel()
     }
 
-    /// Whether this expiry is the current arming's (it is then disarmed), not a stale one.
-    func fired(_ timer: FeatureTimer, token: Int) -> Bool {
-        state.withLock { state in
-            guard state.armed[timer]?.token == token else { return false }
-            state.armed[timer] = nil
-            return true
+    /// The expiry of this arming arrived: it is no longer armed here.
+    func expired(_ timer: FeatureTimer, token: Int) {
+        armed.withLock { armed in
+            if armed[timer]?.token == token { armed[timer] = nil }
         }
     }
 
     /// The earliest deadline armed (on the clock's uptime).
-    var nextDeadline: Double? { state.withLock { $0.armed.values.map(\.deadline).min() } }
+    var nextDeadline: Double? { armed.withLock { $0.values.map(\.deadline).min() } }
 
     /// The expiries due by `uptime`, earliest first (ties in a fixed order), for an
     /// unsleeping driver to post.
     func due(by uptime: Double) -> [FeatureEvent] {
-        state.withLock { state in
-            state.armed.filter { $0.value.deadline <= uptime }
+        armed.withLock { armed in
+            armed.filter { $0.value.deadline <= uptime }
                 .sorted { ($0.value.deadline, $0.value.token) < ($1.value.deadline, $1.value.token) }
                 .map { .timer($0.key, token: $0.value.token) }
         }

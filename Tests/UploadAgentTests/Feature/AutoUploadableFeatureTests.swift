@@ -138,7 +138,7 @@ import Glibc
         await harness.feature.handle(.disconnected(reason: "test"))
         await harness.command("start", #"{"correlationID":"up#1","options":{"https.url":"http://127.0.0.1:9/"}}"#)
         await harness.command("start", #"{"correlationID":"up#2","options":{"https.url":"http://127.0.0.1:9/"}}"#)
-        _ = await harness.eventually { await harness.feature.registry.live.isEmpty }
+        _ = await harness.eventually { await harness.feature.core.registry.live.isEmpty }
         let before = harness.publisher.lastUploads().count
         harness.publisher.online.store(true, ordering: .relaxed)
         await harness.feature.handle(.connected)
@@ -160,10 +160,10 @@ import Glibc
             clock.advance(by: 60)
             #expect(await harness.eventually { harness.publisher.requests().count == 2 * run }, "run \(run)")
         }
-        #expect(await harness.feature.schedule.nextRunAt == 1_000_000 + 4 * 60)
+        #expect(await harness.feature.core.schedule.nextRunAt == 1_000_000 + 4 * 60)
         await harness.command("deactivate", "{}", requestId: "off")
-        #expect(await !harness.feature.timers.isArmed(.activation))
-        #expect(await harness.feature.schedule.nextRunAt == nil)
+        #expect(await !harness.feature.core.timers.isArmed(.activation))
+        #expect(await harness.feature.core.schedule.nextRunAt == nil)
         let autoUpload = harness.publisher.all.last { $0.value["path"]?.stringValue?.hasSuffix("/autoUpload") == true }
         #expect(autoUpload?.value["value"]?["active"]?.boolValue == false)
     }
@@ -175,8 +175,8 @@ import Glibc
         await harness.command("activate", #"{"from":957139200,"to":959817599}"#, requestId: "old")
         #expect(harness.responseStatus("old") == 204)
         // The window closes at once, after the answer: nothing armed, nothing requested.
-        #expect(await harness.eventually { await !harness.feature.schedule.isActive })
-        #expect(await !harness.feature.timers.isArmed(.activation))
+        #expect(await harness.eventually { await !harness.feature.core.schedule.isActive })
+        #expect(await !harness.feature.core.timers.isArmed(.activation))
         #expect(harness.publisher.requests().isEmpty)
         let autoUpload = harness.publisher.all.filter { $0.value["path"]?.stringValue?.hasSuffix("/autoUpload") == true }
         #expect(autoUpload.compactMap { $0.value["value"]?["active"]?.boolValue } == [true, false])

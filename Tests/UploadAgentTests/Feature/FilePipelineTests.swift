@@ -12,8 +12,6 @@ import Testing
                     progress: @escaping @Sendable (Int64) -> Void) async throws {}
     }
 
-    static let idle = Task<Void, Never> {}
-
     @Test func aFileMovesFromRequestToSlotToTransferAndOut() {
         var pipeline = FilePipeline()
         pipeline.requested("u#1", at: 10)
@@ -25,8 +23,8 @@ import Testing
         #expect(pipeline.requestedCount == 0 && pipeline.queuedCount == 1)
         let next = pipeline.nextQueued()
         #expect(next?.fileId == "u#1")
-        pipeline.launched("u#1", since: 12, transfer: Self.idle)
-        #expect(pipeline.queuedCount == 0 && pipeline.runningCount == 1 && pipeline.running.map(\.fileId) == ["u#1"])
+        pipeline.launched("u#1", since: 12)
+        #expect(pipeline.queuedCount == 0 && pipeline.runningCount == 1 && pipeline.running == ["u#1"])
         #expect(pipeline.finished("u#1") == 12)
         #expect(pipeline.inFlight == 0 && pipeline.phase(of: "u#1") == nil)
     }
@@ -53,23 +51,23 @@ import Testing
         #expect(pipeline.requestedCount == 1)
     }
 
-    @Test func removingARunningFileCancelsItsTransfer() async {
+    @Test func removingARunningFileSaysItsTransferIsToBeCancelled() {
         var pipeline = FilePipeline()
-        let transfer = Task<Void, Never> { while !Task.isCancelled { await Task.yield() } }
-        pipeline.launched("a#1", since: 0, transfer: transfer)
+        pipeline.launched("a#1", since: 0)
         pipeline.markResumed("a#1")
-        pipeline.remove("a#1")
-        await transfer.value
-        #expect(transfer.isCancelled && pipeline.runningCount == 0 && !pipeline.resumed.contains("a#1"))
+        pipeline.requested("a#2", at: 0)
+        let (running, requested) = (pipeline.remove("a#1"), pipeline.remove("a#2"))
+        #expect(running && !requested)
+        #expect(pipeline.runningCount == 0 && pipeline.inFlight == 0 && !pipeline.resumed.contains("a#1"))
     }
 
     @Test func aStopTakesWhatRunsAndWaitsButKeepsTheRequests() {
         var pipeline = FilePipeline()
         pipeline.requested("a#1", at: 0)
         pipeline.queue("a#2", provider: Provider(), priority: 0)
-        pipeline.launched("a#3", since: 0, transfer: Self.idle)
+        pipeline.launched("a#3", since: 0)
         let (running, queued) = pipeline.suspend()
-        #expect(running.map(\.fileId) == ["a#3"] && queued == ["a#2"])
+        #expect(running == ["a#3"] && queued == ["a#2"])
         #expect(pipeline.inFlight == 1 && pipeline.requested == ["a#1"])
         #expect(pipeline.nextQueued() == nil)
     }
@@ -79,7 +77,7 @@ import Testing
         pipeline.requested("a#1", at: 0)
         pipeline.requested("a#2", at: 0)
         pipeline.queue("b#1", provider: Provider(), priority: 0)
-        pipeline.launched("b#2", since: 0, transfer: Self.idle)
+        pipeline.launched("b#2", since: 0)
         pipeline.needsRenewal("c#1")
         let shares = pipeline.shares { String($0.prefix { $0 != "#" }) }
         #expect(shares == ["a": 2, "b": 1])
@@ -113,7 +111,7 @@ import Testing
             case 3:
                 if let next = pipeline.nextQueued() {
                     #expect(model[next.fileId] == .queued, "seed \(seed) step \(step)")
-                    pipeline.launched(next.fileId, since: Double(step), transfer: FilePipelineTests.idle)
+                    pipeline.launched(next.fileId, since: Double(step))
                     model[next.fileId] = .running
                 } else {
                     #expect(!model.values.contains(.queued), "seed \(seed) step \(step): a queued file was not handed out")
@@ -145,7 +143,7 @@ import Testing
         var handedOut: [String] = []
         while let next = pipeline.nextQueued() {
             handedOut.append(next.fileId)
-            pipeline.launched(next.fileId, since: 0, transfer: FilePipelineTests.idle)
+            pipeline.launched(next.fileId, since: 0)
         }
         #expect(handedOut.sorted() == model.filter { $0.value == .queued }.keys.sorted(), "seed \(seed)")
     }

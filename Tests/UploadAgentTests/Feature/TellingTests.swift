@@ -71,8 +71,8 @@ import Testing
         await harness.feature.handle(.connected)
         #expect(await harness.eventually { !harness.publisher.lastUploads().isEmpty })
         await harness.command("start", #"{"correlationID":"up#1","options":{"https.url":"http://127.0.0.1:9/a"}}"#)
-        await harness.feature.fileProgress("up#1", bytes: 100)
-        await harness.feature.fileProgress("up#1", bytes: 700)
+        await harness.feature.handle(.transfer(fileId: "up#1", .progress(100)))
+        await harness.feature.handle(.transfer(fileId: "up#1", .progress(700)))
         #expect(await harness.eventually { harness.publisher.lastUploads().last?["progress"]?.numberValue == 70 })
         let progress = harness.publisher.lastUploads().compactMap { $0["progress"]?.numberValue }
         #expect(progress.allSatisfy { $0 >= 60 }, "told \(progress)")

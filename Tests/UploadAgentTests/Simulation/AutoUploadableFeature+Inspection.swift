@@ -1,7 +1,7 @@
 @testable import UploadAgent
 
 /// What the simulator checks inside the feature after each step.
-extension AutoUploadableFeature {
+extension FeatureCore {
     /// Uploads in line for requests that have files waiting for one and none in flight,
     /// while requests could go out: one upload's unanswered requests must never hold back
     /// another. (A new upload joins the line once its records are on disk.)
@@ -20,9 +20,8 @@ extension AutoUploadableFeature {
 
     /// Where the journal on disk, replayed, differs from the live state (call when every
     /// write has run): the uploads and the state of each upload and file.
-    func journalDisagreement() -> String? {
-        guard let journal else { return nil }
-        guard case .success(let contents) = AppendLog.read(path: journal.path) else { return "the journal cannot be read" }
+    func disagreement(withJournalAt path: String) -> String? {
+        guard case .success(let contents) = AppendLog.read(path: path) else { return "the journal cannot be read" }
         let (entries, _) = JournalFile<JournalEntry>.decode(contents)
         let (replayed, _) = UploadJournal.replay(entries, damagedLines: contents.damagedLines, now: 0)
         let onDisk = Dictionary(replayed.uploads.map { ($0.correlationId, $0) }, uniquingKeysWith: { $1 })
@@ -51,4 +50,12 @@ extension AutoUploadableFeature {
         if recent.count > Self.maxRecent { held.append("\(recent.count) recent rows") }
         return held.isEmpty ? nil : held.joined(separator: "; ")
     }
+}
+
+extension AutoUploadableFeature {
+    func starvedUploads() -> [String] { core.starvedUploads() }
+
+    func journalDisagreement() -> String? { journal.flatMap { core.disagreement(withJournalAt: $0.path) } }
+
+    func leftovers() -> String? { core.leftovers() }
 }

@@ -108,7 +108,7 @@ final class Simulation {
         environment.timersSleep = false
         feature = AutoUploadableFeature(config: config, environment: environment, durable: true)
         await feature.restore()
-        let restored = await feature.registry.uploads.values.map { "\($0.correlationId) \($0.state)" }.sorted()
+        let restored = await feature.core.registry.uploads.values.map { "\($0.correlationId) \($0.state)" }.sorted()
         note("boot: the journal holds \(restored)")
         newSession = true
         acknowledgedEnds = []
@@ -241,7 +241,7 @@ final class Simulation {
 
     private func hand(_ command: (topic: String, payload: [UInt8])) async {
         note("command \(command.topic)")
-        if let (rid, id) = backend.cancelled(by: command.topic), await feature.registry.upload(id)?.state.isFinal == false {
+        if let (rid, id) = backend.cancelled(by: command.topic), await feature.core.registry.upload(id)?.state.isFinal == false {
             backend.cancelsOfRunning.insert(rid)
         }
         await feature.handle(FeatureEvent.mqtt(.message(topic: command.topic, payload: command.payload)))
@@ -403,7 +403,7 @@ final class Simulation {
 
     private func finalCheck() async {
         for id in backend.unfinished {
-            let held = await feature.registry.upload(id).map { "the agent holds it \($0.state)" } ?? "the agent does not know it"
+            let held = await feature.core.registry.upload(id).map { "the agent holds it \($0.state)" } ?? "the agent does not know it"
             violations.append("upload \(id): the backend heard of it but was never told it ended (\(held))")
         }
         violations += backend.settledViolations()

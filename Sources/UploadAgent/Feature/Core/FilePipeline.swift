@@ -11,8 +11,8 @@ struct FilePipeline: Sendable {
         case requested(at: Double)
         /// Started; waits for a free upload slot with the provider its `start` made.
         case queued(any StorageProvider)
-        /// Its transfer (or the gzip copy before it) runs on `transfer`, since `since`.
-        case running(since: Double, transfer: Task<Void, Never>)
+        /// Its transfer (or the gzip copy before it) runs, since `since`.
+        case running(since: Double)
     }
 
     private(set) var phases: [String: Phase] = [:]
@@ -44,8 +44,9 @@ struct FilePipeline: Sendable {
         phases.compactMap { if case .requested(let at) = $0.value, at < time { $0.key } else { nil } }
     }
 
-    var running: [(fileId: String, transfer: Task<Void, Never>)] {
-        phases.compactMap { if case .running(_, let transfer) = $0.value { ($0.key, transfer) } else { nil } }
+    /// Files whose transfer runs now.
+    var running: [String] {
+        phases.compactMap { if case .running = $0.value { $0.key } else { nil } }
     }
 
     // MARK: - Transitions
@@ -87,31 +88,33 @@ struct FilePipeline: Sendable {
         return nil
     }
 
-    mutating func launched(_ fileId: String, since: Double, transfer: Task<Void, Never>) {
-        set(fileId, .running(since: since, transfer: transfer))
+    mutating func launched(_ fileId: String, since: Double) {
+        set(fileId, .running(since: since))
     }
 
     /// The transfer ended: when it began, or nil when it was not running.
     mutating func finished(_ fileId: String) -> Double? {
-        guard case .running(let since, _)? = phases[fileId] else { return nil }
+        guard case .running(let since)? = phases[fileId] else { return nil }
         set(fileId, nil)
         return since
     }
 
-    /// Takes the file out of the pipeline, whatever its phase; a running transfer is
-    /// cancelled (the file failed, or its upload ended).
-    mutating func remove(_ fileId: String) {
-        if case .running(_, let transfer)? = phases[fileId] { transfer.cancel() }
+    /// Takes the file out of the pipeline, whatever its phase (the file failed, or its
+    /// upload ended): whether its transfer was running (it is to be cancelled).
+    @discardableResult
+    mutating func remove(_ fileId: String) -> Bool {
+        let wasRunning = if case .running? = phases[fileId] { true } else { false }
         set(fileId, nil)
         resumed.remove(fileId)
+        return wasRunning
     }
 
     /// Empties the slots and the queue for a stop: what ran (to cancel and await) and what
     /// waited for a slot. Requests stay, to be sent again after the restart.
-    mutating func suspend() -> (running: [(fileId: String, transfer: Task<Void, Never>)], queued: [String]) {
-        let stopping = running
+    mutating func suspend() -> (running: [String], queued: [String]) {
+        let stopping = running.sorted()
         let waiting = phases.compactMap { if case .queued = $0.value { $0.key } else { nil } }
-        for fileId in stopping.map(\.fileId) + waiting { set(fileId, nil) }
+        for fileId in stopping + waiting { set(fileId, nil) }
         return (stopping, waiting.sorted())
     }
 

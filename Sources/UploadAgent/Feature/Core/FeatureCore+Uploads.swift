@@ -4,21 +4,21 @@ import Glibc
 #endif
 
 /// trigger, start and cancel: the life of an upload as the backend drives it.
-extension AutoUploadableFeature {
-    func trigger(correlationId: String?, options: [String: String]) throws(OperationError) {
+extension FeatureCore {
+    mutating func trigger(correlationId: String?, options: [String: String]) throws(OperationError) {
         guard identity != nil else { throw .failed("device identity not known yet") }
         // As Kanto: only an upload that is really uploading blocks a new one.
         if config.singleUpload && options["force"]?.lowercased() != "true",
            registry.live.contains(where: { registry.upload($0)?.state == .uploading }) {
             throw .failed("another upload is running and 'singleUpload' is on (send options.force \"true\" to override)")
         }
-        let chosen = try SelectionOptions.parse(options, defaults: config.selectionDefaults, now: environment.clock.now())
-        let matched = try selector.select(requestedGlob: options["upload.files"])
+        let chosen = try SelectionOptions.parse(options, defaults: config.selectionDefaults, now: time.now)
+        let matched = try reads.select(requestedGlob: options["upload.files"])
         let selection = try chosen.filter.apply(to: matched, pattern: options["upload.files"] ?? config.files)
         let id = correlationId ?? nextGeneratedId()
         guard registry.upload(id) == nil else { throw .badRequest("an upload with correlation ID '\(id)' is already running") }
 
-        var upload = UploadRecord(correlationId: id, startTime: environment.clock.now(), fileCount: selection.files.count)
+        var upload = UploadRecord(correlationId: id, startTime: time.now, fileCount: selection.files.count)
         upload.refused = selection.refused.prefix(UploadRecord.maxRefusedShown).map { RefusedFile(path: $0.path, reason: $0.reason) }
         if chosen.priority != 0 { upload.priority = chosen.priority }
         if chosen.compress { upload.compress = true }
@@ -26,12 +26,12 @@ extension AutoUploadableFeature {
             upload.requestOptions[String(key.dropFirst("options.".count))] = value
         }
         if let format = chosen.archive {
-            let archive = try stageArchive(of: selection, format: format, glob: options["upload.files"] ?? config.files, upload: &upload)
+            let (archive, manifest) = stageArchive(of: selection, format: format, glob: options["upload.files"] ?? config.files, upload: &upload)
             registry.insert(upload, files: [archive])
-            journal?.record(.upload(upload))
-            journal?.record(.file(archive))
+            record(.upload(upload))
+            record(.file(archive))
             logger.info("upload \(id) triggered: \(selection.files.count) file(s) into the archive \(archive.path)")
-            writeArchive(id)
+            writeArchive(id, manifest: manifest, saveManifest: true)
             statusChanged(id)
             return
         }
@@ -43,8 +43,8 @@ extension AutoUploadableFeature {
                                     size: selected.identity.size, identity: selected.identity))
         }
         registry.insert(upload, files: files)
-        journal?.record(.upload(upload))
-        journal?.record(contentsOf: files.lazy.map(JournalEntry.file))
+        record(.upload(upload))
+        if durable { emit(.journal(files.map(JournalEntry.file))) }
         afterDisk(.requests(uploadId: id))
         let leftOut = selection.refused.isEmpty ? "" : ", \(selection.refused.count) left out (see the status file)"
         logger.info("upload \(id) triggered: \(files.count) file(s)\(leftOut)")
@@ -53,23 +53,23 @@ extension AutoUploadableFeature {
 
     /// Puts the upload's files in line for their requests: after those of equal or higher
     /// priority, before lower ones.
-    func enqueueRequests(of upload: UploadRecord) {
+    mutating func enqueueRequests(of upload: UploadRecord) {
         let order = pipeline.requestOrder
         let position = order.firstIndex { (registry.upload($0)?.rank ?? 0) < upload.rank } ?? order.endIndex
         pipeline.requestOrder.insert(upload.correlationId, at: position)
     }
 
-    func nextGeneratedId() -> String {
+    mutating func nextGeneratedId() -> String {
         var id: String
         repeat {
             id = "upload-id-\(nextUploadNumber)"
             nextUploadNumber += 1
         } while registry.upload(id) != nil
-        journal?.record(.nextUploadNumber(nextUploadNumber))
+        record(.nextUploadNumber(nextUploadNumber))
         return id
     }
 
-    func start(fileId: String, options: [String: String]) throws(OperationError) {
+    mutating func start(fileId: String, options: [String: String]) throws(OperationError) {
         guard let file = registry.file(fileId), let upload = registry.upload(file.parentId), !upload.state.isFinal else {
             throw .notFound("upload with correlation ID '\(fileId)' not found")
         }
@@ -78,11 +78,11 @@ extension AutoUploadableFeature {
         }
         let provider = try makeProvider(for: fileId, options: options)
         if let requestedAt = pipeline.answered(fileId) {
-            requestWindow.answered(after: environment.clock.now() - requestedAt)
+            requestWindow.answered(after: time.now - requestedAt)
         }
         delivery.forgetRequest(fileId)
         // As Kanto: a file gone before its start is answered 204 and fails in `lastUpload`.
-        guard FileCheck.regularFileSize(file.path) != nil else {
+        guard reads.regularFileSize(file.path) != nil else {
             fileFailed(fileId, reason: "no longer a regular file that can be read")
             return
         }
@@ -105,7 +105,7 @@ extension AutoUploadableFeature {
             }
         }
         let changed = updated?.state != upload.state || updated?.info != upload.info || updated?.message != upload.message
-        credentials?.set(options, for: fileId)
+        emit(.storeCredentials(fileId: fileId, options: options))
         journalFile(fileId)
         if changed { journalUpload(file.parentId) }
         pipeline.queue(fileId, provider: provider, priority: upload.rank)
@@ -116,15 +116,8 @@ extension AutoUploadableFeature {
 
     /// The provider the start options ask for; a bad option is the backend's error (400).
     func makeProvider(for fileId: String, options: [String: String]) throws(OperationError) -> any StorageProvider {
-        let context = ProviderContext(
-            config: config, network: environment.transport,
-            deviceId: identity?.thing.description ?? config.deviceId, clock: environment.clock,
-            serverClock: serverClock,
-            onRetry: { [mailbox] attempt, reason in
-                mailbox.yield(.transfer(fileId: fileId, .retrying(attempt: attempt, reason: reason)))
-            })
         do {
-            return try StorageProviders.make(options: options, context: context)
+            return try makeStorageProvider(fileId, options, identity?.thing.description ?? config.deviceId)
         } catch let error as InvalidStartOptions {
             throw .badRequest(error.message)
         } catch {
@@ -132,7 +125,7 @@ extension AutoUploadableFeature {
         }
     }
 
-    func cancel(id: String, statusCode: String, message: String) throws(OperationError) {
+    mutating func cancel(id: String, statusCode: String, message: String) throws(OperationError) {
         let parentId: String
         if let upload = registry.upload(id) {
             parentId = upload.correlationId
@@ -150,13 +143,13 @@ extension AutoUploadableFeature {
 
     /// Ends an upload: stops its files that still run or wait, publishes the final
     /// `lastUpload` (kept until acknowledged) and moves it to `recent`.
-    func finish(_ parentId: String, state: UploadState, statusCode: String = "", message: String = "") {
+    mutating func finish(_ parentId: String, state: UploadState, statusCode: String = "", message: String = "") {
         guard let upload = registry.upload(parentId), !upload.state.isFinal else { return }
         for fileId in upload.fileIds {
             guard let file = registry.file(fileId), !file.state.isFinal else { continue }
-            pipeline.remove(fileId)
+            dropFromPipeline(fileId)
             delivery.forgetRequest(fileId)
-            credentials?.remove(fileId)
+            emit(.forgetCredentials(fileId: fileId))
             dropCompressedCopy(file)
             registry.updateFile(fileId) { $0.state = .canceled }
             journalFile(fileId)
@@ -165,7 +158,7 @@ extension AutoUploadableFeature {
             upload.state = state
             upload.statusCode = statusCode
             upload.message = message
-            upload.endTime = environment.clock.now()
+            upload.endTime = time.now
         }!
         if state != .success { dropArchive(of: ended) }
         logEnd(of: ended)
@@ -173,14 +166,14 @@ extension AutoUploadableFeature {
         registry.releaseFiles(of: parentId)
         pipeline.requestOrder.removeAll { $0 == parentId }
         // The credentials leave the disk before the backend hears of the end.
-        credentials?.removeFileIfEmpty()
+        emit(.dropEmptyCredentialFile)
         publishLastUpload(ended)
         scheduleStatus()
     }
 
     /// Puts an ended upload first among the recent ones of the status file (the newest
     /// `maxRecent` are kept).
-    func remember(_ ended: UploadRecord) {
+    mutating func remember(_ ended: UploadRecord) {
         recent.insert((ended.correlationId, ended.statusValue(files: statusFiles(of: ended))), at: 0)
         if recent.count > Self.maxRecent { recent.removeLast(recent.count - Self.maxRecent) }
     }
@@ -199,7 +192,7 @@ extension AutoUploadableFeature {
 
     /// Ends the upload once every file has: FAILED when any failed (naming the first),
     /// CANCELED when any was cancelled, SUCCESS otherwise.
-    func finishIfDone(_ parentId: String) {
+    mutating func finishIfDone(_ parentId: String) {
         guard let upload = registry.upload(parentId), !upload.state.isFinal,
               upload.totals.finished == upload.fileCount else { return }
         let failures = upload.totals.count(.failed)
@@ -217,7 +210,7 @@ extension AutoUploadableFeature {
 
     /// Publishes `lastUpload` when the state changed or the integer progress moved on,
     /// and schedules a status file update.
-    func statusChanged(_ parentId: String, onlyProgress: Bool = false) {
+    mutating func statusChanged(_ parentId: String, onlyProgress: Bool = false) {
         guard let upload = registry.upload(parentId) else { return }
         let progress = upload.wireProgress
         if Self.progressPolicy.tellsBackend(progress: progress, published: upload.publishedProgress, onlyProgress: onlyProgress) {
@@ -227,11 +220,11 @@ extension AutoUploadableFeature {
         scheduleStatus()
     }
 
-    func journalFile(_ fileId: String) {
-        if let journal, let file = registry.file(fileId) { journal.record(.file(file)) }
+    mutating func journalFile(_ fileId: String) {
+        if durable, let file = registry.file(fileId) { emit(.journal([.file(file)])) }
     }
 
-    func journalUpload(_ parentId: String) {
-        if let journal, let upload = registry.upload(parentId) { journal.record(.upload(upload)) }
+    mutating func journalUpload(_ parentId: String) {
+        if durable, let upload = registry.upload(parentId) { emit(.journal([.upload(upload)])) }
     }
 }

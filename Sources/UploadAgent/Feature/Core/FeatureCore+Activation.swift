@@ -1,6 +1,6 @@
 /// activate and deactivate: periodic uploads inside a time window.
-extension AutoUploadableFeature {
-    func activate(from: Double?, to: Double?) {
+extension FeatureCore {
+    mutating func activate(from: Double?, to: Double?) {
         schedule.replace(with: ActivationWindow(from: from, to: to, period: config.period))
         journalWindow()
         logger.info("periodic uploads activated from \(from.map(RFC3339.format) ?? "now") till \(to.map(RFC3339.format) ?? "forever"), every \(GoDuration.format(config.period))")
@@ -8,7 +8,7 @@ extension AutoUploadableFeature {
         publishAutoUpload()
     }
 
-    func deactivate() {
+    mutating func deactivate() {
         schedule.replace(with: nil)
         journalWindow()
         cancelSchedule()
@@ -17,34 +17,34 @@ extension AutoUploadableFeature {
     }
 
     /// The window survives a restart, with the time of its last run.
-    func journalWindow() {
-        journal?.record(.window(schedule.persisted))
+    mutating func journalWindow() {
+        record(.window(schedule.persisted))
     }
 
-    func cancelSchedule() {
-        timers.cancel(.activation)
+    mutating func cancelSchedule() {
+        cancelTimer(.activation)
         schedule.unplan()
     }
 
     /// Replaces any armed run with one for the current window: a new window or period
     /// never leaves two schedules running (arming replaces, and a stale expiry is ignored).
-    func reschedule() {
+    mutating func reschedule() {
         cancelSchedule()
         scheduleNextRun()
     }
 
     /// Arms the next run; when the window has none left, an expiry at once that closes it
     /// (after the command that got here has been answered, as every run comes).
-    func scheduleNextRun() {
+    mutating func scheduleNextRun() {
         guard schedule.isActive else { return }
-        let now = environment.clock.now()
+        let now = time.now
         let next = schedule.planNext(now: now)
         scheduleStatus()
-        timers.arm(.activation, after: next.map { $0 - now } ?? 0)
+        arm(.activation, after: next.map { $0 - now } ?? 0)
     }
 
     /// The armed run is due: the periodic trigger, then the next run; or the window's end.
-    func activationDue() {
+    mutating func activationDue() {
         guard accepting, schedule.isActive else { return }
         guard let next = schedule.nextRunAt else {
             windowClosed()
@@ -54,7 +54,7 @@ extension AutoUploadableFeature {
         scheduleNextRun()
     }
 
-    func windowClosed() {
+    mutating func windowClosed() {
         logger.info("activation window closed")
         schedule.replace(with: nil)
         journalWindow()
@@ -62,8 +62,8 @@ extension AutoUploadableFeature {
         scheduleStatus()
     }
 
-    func periodicTrigger(at time: Double) {
-        schedule.ran(at: time)
+    mutating func periodicTrigger(at runTime: Double) {
+        schedule.ran(at: runTime)
         journalWindow()
         defer { pump() }
         guard connected, identity != nil else {

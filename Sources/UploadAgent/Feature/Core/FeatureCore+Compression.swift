@@ -1,39 +1,34 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// `upload.compress: gzip`: each file goes out as a gzip copy written to the state folder
 /// when its slot comes (constant memory, one read of the file), named `<path>.gz` in its
 /// request. The copy stays until the file ended, so a resume sends the same bytes; a copy
 /// lost meanwhile is written again, byte for byte the same (no name, no time in its header).
-extension AutoUploadableFeature {
+extension FeatureCore {
     func compressedCopy(of fileId: String) -> String {
         archiveStage.folder + "/" + ArchiveName.unique(fileId) + ".gz"
     }
 
     /// Writes the copy (unless a resume finds it whole), then transfers it. The writer
     /// holds the file's slot, so copies are written no faster than they are sent.
-    func compressThenTransfer(_ item: ReadyUpload, opened: OpenedFile) {
+    mutating func compressThenTransfer(_ item: ReadyUpload, opened: OpenedFile) {
         let fileId = item.fileId
         guard let file = registry.file(fileId), let identity = file.identity else { return }
         let copy = compressedCopy(of: fileId)
-        if file.serverProgress != nil, FileIdentity.of(path: copy)?.size == file.size {
+        if file.serverProgress != nil, reads.identity(of: copy)?.size == file.size {
             compressed(item, copy: copy, opened: opened, .success(nil))
             return
         }
-        StatusFileWriter.makeDirectory(archiveStage.folder)
         // Read through the opened descriptor: the bytes of the file that was checked.
         let member = ArchiveMember(path: opened.readPath, name: "", identity: identity)
-        pipeline.launched(fileId, since: environment.clock.now(),
-                          transfer: work.compress(item, member: member, stage: archiveStage, to: copy, opened: opened))
+        pipeline.launched(fileId, since: time.now)
+        emit(.compress(item, member: member, copy: copy, opened: opened))
     }
 
     /// The copy is written (its size; nil: the one a resume found): its transfer begins.
-    func compressed(_ item: ReadyUpload, copy: String, opened: OpenedFile, _ result: Result<Int64?, ArchiveError>) {
+    mutating func compressed(_ item: ReadyUpload, copy: String, opened: OpenedFile, _ result: Result<Int64?, ArchiveError>) {
         let fileId = item.fileId
         _ = pipeline.finished(fileId)
         guard let file = registry.file(fileId), file.state == .uploading else {
-            if registry.file(fileId)?.state.isFinal ?? true { unlink(copy) }
+            if registry.file(fileId)?.state.isFinal ?? true { emit(.discardStaged(path: copy)) }
             pump()
             return
         }
@@ -54,7 +49,7 @@ extension AutoUploadableFeature {
             }
             journalFile(fileId)
             do {
-                let copied = try OpenedFile.open(copy)
+                let copied = try reads.open(copy)
                 transfer(item, source: UploadSource(path: copy, size: size, readPath: copied.readPath), holding: [opened, copied])
             } catch {
                 fileFailed(fileId, reason: error.message)
@@ -64,8 +59,8 @@ extension AutoUploadableFeature {
     }
 
     /// The file ended (or its upload did): its copy has no use left.
-    func dropCompressedCopy(_ file: FileRecord) {
+    mutating func dropCompressedCopy(_ file: FileRecord) {
         guard registry.upload(file.parentId)?.compress == true else { return }
-        unlink(compressedCopy(of: file.correlationId))
+        emit(.discardStaged(path: compressedCopy(of: file.correlationId)))
     }
 }

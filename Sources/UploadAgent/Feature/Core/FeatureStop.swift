@@ -1,6 +1,6 @@
 /// The stop in progress, one phase after another. Each phase ends by an event (a transfer
 /// ended, an acknowledgement came, the link dropped) or by its deadline (the `.stopPhase`
-/// timer), never by polling; `finished` runs when the last one ends (`shutdown()` returns).
+/// timer), never by polling; `.stopped` is the effect of the last one's end.
 struct FeatureStop {
     enum Phase: Equatable {
         /// Running uploads may still finish, until `stopTimeout`.
@@ -12,5 +12,4 @@ struct FeatureStop {
     }
 
     var phase = Phase.draining
-    let finished: @Sendable () -> Void
 }

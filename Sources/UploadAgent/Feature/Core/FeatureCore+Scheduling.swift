@@ -6,12 +6,12 @@ import Glibc
 /// The way of each file from request to result: requests go out just in time (a window
 /// ahead of the free upload slots), started files wait in order for a slot, and each
 /// running file reports progress, server confirmations and its outcome back here.
-extension AutoUploadableFeature {
+extension FeatureCore {
     /// Starts waiting files while slots are free, then tops up the requests: up to the
     /// window (`RequestWindow`, sized to the measured latency), and beyond it one request
     /// for every upload that has none out or waiting, so requests one upload leaves
     /// unanswered never hold back another.
-    func pump() {
+    mutating func pump() {
         while linkHold == nil, pipeline.runningCount < config.maxConcurrentUploads, let next = pipeline.nextQueued() {
             launch(next)
         }
@@ -32,7 +32,7 @@ extension AutoUploadableFeature {
     /// The next file that needs a request: renewals first, then new files in trigger order.
     /// With `beyondWindow` (the window is full), only a first file of an upload that has
     /// none in the window (share 0).
-    func nextFileToRequest(beyondWindow shares: [String: Int]? = nil) -> String? {
+    mutating func nextFileToRequest(beyondWindow shares: [String: Int]? = nil) -> String? {
         if shares == nil {
             while let fileId = pipeline.nextRenewal() {
                 if registry.file(fileId)?.state == .pending { return fileId }
@@ -61,14 +61,14 @@ extension AutoUploadableFeature {
         return nil
     }
 
-    func sendRequest(_ fileId: String) {
-        pipeline.requested(fileId, at: environment.clock.now())
+    mutating func sendRequest(_ fileId: String) {
+        pipeline.requested(fileId, at: time.now)
         delivery.oweRequest(fileId)
         publishRequest(fileId)
     }
 
     /// Publishes the outbox request of one file (again, after a reconnect).
-    func publishRequest(_ fileId: String) {
+    mutating func publishRequest(_ fileId: String) {
         guard connected, let identity, let file = registry.file(fileId),
               let upload = registry.upload(file.parentId) else { return }
         var options = upload.requestOptions
@@ -76,19 +76,17 @@ extension AutoUploadableFeature {
         options["file.path"] = upload.compress == true ? file.path + ".gz" : file.path
         let request = DittoMessages(thing: identity.thing, featureId: config.featureId)
             .uploadRequest(correlationId: fileId, options: options, tenant: identity.tenant)
-        if let messageId = environment.publisher.publish(topic: "e", payload: request.bytes) {
-            delivery.published(.request(fileId: fileId), as: messageId)
-        }
+        emit(.publish(topic: "e", payload: request.bytes, tracking: .request(fileId: fileId)))
     }
 
     /// Opens and checks the file, then runs its upload on a task of its own (with
     /// `upload.compress`, once its gzip copy is written).
-    func launch(_ item: ReadyUpload) {
+    mutating func launch(_ item: ReadyUpload) {
         let fileId = item.fileId
         guard let file = registry.file(fileId), file.state == .uploading, case .queued? = pipeline.phase(of: fileId) else { return }
         let opened: OpenedFile
         do {
-            opened = try OpenedFile.open(file.path)
+            opened = try reads.open(file.path)
         } catch {
             fileFailed(fileId, reason: error.message)
             return
@@ -103,7 +101,7 @@ extension AutoUploadableFeature {
         if let held = file.serverProgress, let recorded = file.identity, !change.keepsSelectedBytes {
             // The server holds bytes of the old contents: never an object half old, half
             // new. What it holds is given up, not left behind.
-            work.discard(held, of: UploadSource(path: file.path, size: file.size), with: item.provider)
+            emit(.discard(held, of: UploadSource(path: file.path, size: file.size), with: item.provider))
             fileFailed(fileId, reason: change.resumeRefusal(selectedSize: recorded.size))
             return
         }
@@ -128,7 +126,7 @@ extension AutoUploadableFeature {
     }
 
     /// Runs the transfer of a started file; `holding` keeps its descriptor open until it ends.
-    func transfer(_ item: ReadyUpload, source: UploadSource, holding: [OpenedFile]) {
+    mutating func transfer(_ item: ReadyUpload, source: UploadSource, holding: [OpenedFile]) {
         let fileId = item.fileId
         guard let file = registry.file(fileId), file.state == .uploading else { return }
         let resuming = file.serverProgress
@@ -137,21 +135,11 @@ extension AutoUploadableFeature {
         } else if pipeline.resumed.contains(fileId) {
             logger.info("upload \(fileId) of \(file.path) starts again from byte 0: the server confirmed none of it before the agent stopped (a single PUT cannot resume); the progress told to the backend holds until this run passes it")
         }
-        let mailbox = self.mailbox
-        let relay = ProgressRelay(size: source.size, interval: Self.progressPolicy.relayInterval) { bytes in
-            mailbox.yield(.transfer(fileId: fileId, .progress(bytes)))
-        }
-        let suspending = self.suspending
-        let resumption = UploadResumption(
-            from: resuming,
-            confirmed: { progress in mailbox.yield(.transfer(fileId: fileId, .confirmed(progress))) },
-            keepsServerStateOnCancel: { suspending.isSet })
-        pipeline.launched(fileId, since: environment.clock.now(),
-                          transfer: work.transfer(fileId, provider: item.provider, source: source, resumption: resumption,
-                                                  progress: relay, holding: holding))
+        pipeline.launched(fileId, since: time.now)
+        emit(.transfer(TransferStart(item: item, source: source, resumingFrom: resuming, holding: holding)))
     }
 
-    func fileProgress(_ fileId: String, bytes: Int64) {
+    mutating func fileProgress(_ fileId: String, bytes: Int64) {
         guard let file = registry.file(fileId), file.state == .uploading, bytes > file.transferred else { return }
         registry.updateFile(fileId) { $0.transferred = min(bytes, $0.size) }
         statusChanged(file.parentId, onlyProgress: true)
@@ -159,20 +147,20 @@ extension AutoUploadableFeature {
 
     /// The server confirmed more of the file (a part, a block, a chunk): journaled, so a
     /// restart resumes from here.
-    func serverConfirmed(_ fileId: String, _ progress: ServerProgress?) {
+    mutating func serverConfirmed(_ fileId: String, _ progress: ServerProgress?) {
         guard let file = registry.file(fileId), file.state == .uploading, file.serverProgress != progress else { return }
         registry.updateFile(fileId) { $0.serverProgress = progress }
         journalFile(fileId)
     }
 
-    func fileRetrying(_ fileId: String, attempt: Int, reason: String) {
+    mutating func fileRetrying(_ fileId: String, attempt: Int, reason: String) {
         guard registry.file(fileId) != nil else { return }
         registry.updateFile(fileId) { $0.attempts = max($0.attempts, attempt) }
         logger.warning("upload \(fileId): attempt \(attempt) after: \(reason)")
         scheduleStatus()
     }
 
-    func fileFinished(_ fileId: String, _ outcome: Result<Void, UploadError>) {
+    mutating func fileFinished(_ fileId: String, _ outcome: Result<Void, UploadError>) {
         let launched = pipeline.finished(fileId)
         defer {
             pump()
@@ -181,16 +169,17 @@ extension AutoUploadableFeature {
         guard let file = registry.file(fileId), file.state == .uploading else { return }
         switch outcome {
         case .success:
-            if let launched { requestWindow.uploaded(in: environment.clock.now() - launched) }
+            if let launched { requestWindow.uploaded(in: time.now - launched) }
             pipeline.remove(fileId)
+            let deletes = config.delete
             registry.updateFile(fileId) { file in
                 file.state = .success
                 file.transferred = file.size
                 file.serverProgress = nil
-                file.deletePending = config.delete
+                file.deletePending = deletes
             }
             journalFile(fileId)
-            credentials?.remove(fileId)
+            emit(.forgetCredentials(fileId: fileId))
             dropCompressedCopy(file)
             // One line per file at debug: a 10,000-file trigger would otherwise flood the
             // journal (and hit its rate limit); the upload's end is logged at info.
@@ -199,14 +188,7 @@ extension AutoUploadableFeature {
             if config.delete || isArchive, let done = registry.file(fileId) {
                 // Only once SUCCESS is on disk: a crash in between must not leave a
                 // deleted file whose upload the journal still calls unfinished.
-                let logger = self.logger
-                let delete: @Sendable () -> Void
-                if isArchive {
-                    delete = archiveUploaded(done)
-                } else {
-                    delete = { UploadedFileDeletion.delete(done, logger: logger) }
-                }
-                if let journal { journal.whenDurable(delete) } else { delete() }
+                emit(.deleteUploaded(done, isArchive: isArchive, members: config.delete, afterDisk: durable))
             }
             statusChanged(file.parentId, onlyProgress: true)
             finishIfDone(file.parentId)
@@ -228,12 +210,12 @@ extension AutoUploadableFeature {
 
     /// The server refused the credentials (expired, revoked): ask the backend for new ones
     /// with a new request for the same file; its `start` resumes what the server holds.
-    func renewCredentials(_ fileId: String, because reason: String) {
+    mutating func renewCredentials(_ fileId: String, because reason: String) {
         guard let file = registry.updateFile(fileId, { file in
             file.state = .pending
             file.credentialRenewals += 1
         }) else { return }
-        credentials?.remove(fileId)
+        emit(.forgetCredentials(fileId: fileId))
         journalFile(fileId)
         pipeline.needsRenewal(fileId)
         logger.warning("upload \(fileId) of \(file.path): the server refused its credentials (\(reason)); asking the backend for new ones")
@@ -241,13 +223,13 @@ extension AutoUploadableFeature {
     }
 
     /// Ends one file as FAILED; the others of its upload go on.
-    func fileFailed(_ fileId: String, reason: String) {
+    mutating func fileFailed(_ fileId: String, reason: String) {
         guard let file = registry.updateFile(fileId, { file in
             file.state = .failed
             file.message = reason
         }) else { return }
-        pipeline.remove(fileId)
-        credentials?.remove(fileId)
+        dropFromPipeline(fileId)
+        emit(.forgetCredentials(fileId: fileId))
         dropCompressedCopy(file)
         journalFile(fileId)
         logger.error("upload \(fileId) of \(file.path) failed: \(reason)")
@@ -256,35 +238,39 @@ extension AutoUploadableFeature {
         finishIfDone(file.parentId)
     }
 
+    /// Takes the file out of the pipeline; a transfer it still runs is cancelled.
+    mutating func dropFromPipeline(_ fileId: String) {
+        if pipeline.remove(fileId) { emit(.cancelTransfer(fileId: fileId)) }
+    }
+
     // MARK: - Housekeeping
 
     /// A once-a-second round while uploads exist: requests that waited too long fail,
     /// and the journal is compacted once it has grown well past what it describes.
-    func ensureHousekeeping() {
+    mutating func ensureHousekeeping() {
         guard !timers.isArmed(.housekeeping), accepting else { return }
-        timers.arm(.housekeeping, after: 1)
+        arm(.housekeeping, after: 1)
     }
 
     /// Returns whether another round is needed.
-    func housekeep() -> Bool {
+    mutating func housekeep() -> Bool {
         followLinkHold()
         expireRequests()
         compactJournalIfNeeded()
-        credentials?.removeFileIfEmpty()
+        emit(.dropEmptyCredentialFile)
         return accepting && (!registry.live.isEmpty || pipeline.requestedCount > 0)
     }
 
-    func expireRequests() {
+    mutating func expireRequests() {
         guard connected else { return }  // a request cannot be answered while we are offline
-        let expired = pipeline.requested(before: environment.clock.now() - config.requestTimeout)
+        let expired = pipeline.requested(before: time.now - config.requestTimeout)
         for fileId in expired.sorted() {
             fileFailed(fileId, reason: "the backend sent no 'start' for it within \(GoDuration.format(config.requestTimeout)) of its upload request")
         }
         if !expired.isEmpty { pump() }
     }
 
-    func compactJournalIfNeeded() {
-        guard let journal, journal.needsCompaction else { return }
-        journal.compact(journalSnapshot())
+    mutating func compactJournalIfNeeded() {
+        if durable { emit(.compactJournalIfNeeded) }
     }
 }

@@ -2,15 +2,10 @@ import Logging
 
 /// Start-up from the journal: every upload that was running or waiting continues, the
 /// activation window is back, and whatever the backend was not told is told again.
-extension AutoUploadableFeature {
-    /// Reads the journal and the credential store and resumes from them. Call once,
-    /// before the connection starts.
-    public func restore() {
-        guard let journal, let credentials else { return }
-        let report: (String) -> Void = { [logger] problem in logger.error("state folder: \(problem)") }
-        let state = journal.load(now: environment.clock.now(), problems: report)
-        credentials.load(problems: report)
-
+extension FeatureCore {
+    /// Resumes from what the journal and the credential store held (the start options
+    /// stored by file). Once, before the connection starts.
+    mutating func restore(from state: JournalState, credentials: [String: [String: String]]) {
         if let persisted = state.window {
             schedule = ActivationSchedule(window: persisted.window, lastRun: persisted.lastRun)
         } else if state.windowRecorded {
@@ -22,15 +17,12 @@ extension AutoUploadableFeature {
         nextUploadNumber = max(nextUploadNumber, state.nextUploadNumber ?? 0)
         var resumed = 0
         var renewing = 0
+        var renewed: Set<String> = []
         var recovery = RecoveryLog(limit: Self.recoveryLinesShown)
         for var upload in state.uploads {
             var files = upload.fileIds.compactMap { state.files[$0] }
             for index in files.indices where files[index].deletePending {
-                if upload.archive != nil {
-                    ArchiveStage.deleteMembers(of: files[index].path, logger: logger)
-                } else {
-                    UploadedFileDeletion.delete(files[index], logger: logger)
-                }
+                emit(.deleteUploaded(files[index], isArchive: upload.archive != nil, members: true, afterDisk: false))
                 files[index].deletePending = false
             }
             if upload.state.isFinal {
@@ -47,7 +39,7 @@ extension AutoUploadableFeature {
                 case .uploading, .paused:
                     let id = files[index].correlationId
                     pipeline.markResumed(id)
-                    if let options = credentials.options[id], StartOptionsExpiry.isValid(options, now: environment.clock.now()),
+                    if let options = credentials[id], StartOptionsExpiry.isValid(options, now: time.now),
                        let provider = try? makeProvider(for: id, options: options) {
                         files[index].state = .uploading
                         pipeline.queue(id, provider: provider, priority: upload.rank)
@@ -55,7 +47,8 @@ extension AutoUploadableFeature {
                         recovery.note(files[index], renewing: false)
                     } else {
                         files[index].state = .pending
-                        credentials.remove(id)
+                        emit(.forgetCredentials(fileId: id))
+                        renewed.insert(id)
                         pipeline.needsRenewal(id)
                         renewing += 1
                         recovery.note(files[index], renewing: true)
@@ -87,31 +80,30 @@ extension AutoUploadableFeature {
                 for file in registry.files(of: upload) where !file.state.isFinal { staged.insert(compressedCopy(of: file.correlationId)) }
             }
         }
-        let swept = archiveStage.sweep(keeping: staged)
-        if swept > 0 { logger.notice("state folder: removed \(swept) archive(s) or compressed copies of uploads that had ended") }
+        emit(.sweepStage(keeping: staged))
         // Start options of files no upload resumes (their journal was damaged or lost, or
         // they ended just before a crash) are secrets with no use: they must not stay on disk.
-        let orphaned = credentials.options.keys.filter { registry.file($0)?.state != .uploading }
-        for id in orphaned { credentials.remove(id) }
-        credentials.removeFileIfEmpty()
+        let orphaned = credentials.keys.filter { !renewed.contains($0) && registry.file($0)?.state != .uploading }
+        for id in orphaned.sorted() { emit(.forgetCredentials(fileId: id)) }
+        emit(.dropEmptyCredentialFile)
         if !orphaned.isEmpty {
             logger.notice("state folder: removed the stored start options of \(orphaned.count) file(s) no unfinished upload needs")
         }
-        journal.compact(journalSnapshot())
+        emit(.compactJournal(journalSnapshot()))
         for line in recovery.lines { logger.notice("\(line)") }
         if !state.uploads.isEmpty {
             logger.notice("journal: \(registry.live.count) unfinished upload(s); \(resumed) file(s) resume with their credentials, \(renewing) ask the backend for new ones")
         }
         // An operator's evidence after a power cut: on disk before any upload starts, not
         // at journald's next sync minutes later.
-        environment.syncLog()
+        emit(.syncLog)
     }
 
     /// Files named one by one at start-up; the rest are counted in one line.
     static var recoveryLinesShown: Int { 20 }
 
     /// Marks the upload's status as owed to the backend (sent once connected).
-    private func owe(_ upload: UploadRecord) {
+    private mutating func owe(_ upload: UploadRecord) {
         _ = delivery.oweLastUpload(of: upload.correlationId)
     }
 

@@ -3,11 +3,11 @@ import Logging
 /// `upload.archive`: the selected files become one archive in the state folder, written
 /// whole before its one request goes out, uploaded as the upload's only file, and removed
 /// once the upload ended (with `delete`, its members too, after SUCCESS and if unchanged).
-extension AutoUploadableFeature {
-    /// The one file of an archive upload, its members listed beside it; the upload learns
+extension FeatureCore {
+    /// The one file of an archive upload and the list of its members; the upload learns
     /// what it holds. The archive itself is written by `writeArchive`.
     func stageArchive(of selection: FileSelection, format: ArchiveFormat, glob: String,
-                      upload: inout UploadRecord) throws(OperationError) -> FileRecord {
+                      upload: inout UploadRecord) -> (FileRecord, ArchiveManifest) {
         let folder = FileScope.fixedFolder(of: FileSelector.absolute(glob))
         let members = selection.files.map { file in
             let path = FileSelector.absolute(file.path)
@@ -16,15 +16,11 @@ extension AutoUploadableFeature {
         let device = identity?.thing.description ?? config.deviceId
         let name = ArchiveName.make(device: device, correlationId: upload.correlationId, time: upload.startTime, format: format)
         let path = archiveStage.path(for: name)
-        do {
-            try ArchiveManifest(format: format, members: members).save(forArchive: path)
-        } catch {
-            throw .failed(error.message)
-        }
         upload.fileCount = 1
         upload.archive = ArchiveInfo(format: format, members: members.count,
                                      memberBytes: members.reduce(0) { $0 + $1.identity.size })
-        return FileRecord(correlationId: upload.fileId(1), parentId: upload.correlationId, path: path, size: 0)
+        let archive = FileRecord(correlationId: upload.fileId(1), parentId: upload.correlationId, path: path, size: 0)
+        return (archive, ArchiveManifest(format: format, members: members))
     }
 
     /// Whether `file` is an archive still to be written (its request waits for it).
@@ -32,29 +28,30 @@ extension AutoUploadableFeature {
         upload.archive != nil && file.state == .pending && file.identity == nil
     }
 
-    /// Writes the upload's archive on a thread of its own; `archiveWritten` takes it on.
-    func writeArchive(_ parentId: String) {
+    /// Writes the upload's archive off the core (with `saveManifest`, its list of members
+    /// first, beside it, for a restart); `archiveWritten` takes it on. Without a manifest,
+    /// the one saved when the upload was triggered (a restart found the archive unwritten).
+    mutating func writeArchive(_ parentId: String, manifest known: ArchiveManifest? = nil, saveManifest: Bool = false) {
         guard let upload = registry.upload(parentId), let file = registry.file(upload.fileId(1)) else { return }
-        guard let manifest = ArchiveManifest.load(forArchive: file.path) else {
+        guard let manifest = known ?? reads.manifest(forArchive: file.path) else {
             fileFailed(file.correlationId, reason: "the list of the archive's files in the state folder is missing or damaged; the archive was not made")
             return
         }
-        let cancelled = AtomicFlag()
-        archiveWrites[parentId] = cancelled
-        work.writeArchive(parentId, manifest: manifest, stage: archiveStage, to: file.path, cancelled: cancelled)
+        archivesBeingWritten.insert(parentId)
+        emit(.writeArchive(parentId: parentId, manifest: manifest, path: file.path, saveManifest: saveManifest))
     }
 
-    func archiveWritten(_ parentId: String, path: String, _ result: Result<ArchiveSummary, ArchiveError>) {
-        archiveWrites[parentId] = nil
+    mutating func archiveWritten(_ parentId: String, path: String, _ result: Result<ArchiveSummary, ArchiveError>) {
+        archivesBeingWritten.remove(parentId)
         guard let upload = registry.upload(parentId), !upload.state.isFinal,
               let file = registry.file(upload.fileId(1)), file.state == .pending else {
-            ArchiveStage.discard(path)  // cancelled meanwhile
+            emit(.discardStaged(path: path))  // cancelled meanwhile
             return
         }
         let fileId = file.correlationId
         switch result {
         case .success(let summary):
-            guard let written = FileIdentity.of(path: path) else {
+            guard let written = reads.identity(of: path) else {
                 fileFailed(fileId, reason: "the archive \(path) vanished from the state folder before its upload")
                 return
             }
@@ -76,28 +73,18 @@ extension AutoUploadableFeature {
             pump()
             statusChanged(parentId)
         case .failure(let error):
-            ArchiveStage.discard(path)
+            emit(.discardStaged(path: path))
             fileFailed(fileId, reason: error.message)
         }
     }
 
-    /// After the archive's SUCCESS is on disk: `delete` removes its unchanged members;
-    /// the archive and its list go in any case.
-    func archiveUploaded(_ file: FileRecord) -> @Sendable () -> Void {
-        let (logger, deletes) = (self.logger, config.delete)
-        return {
-            if deletes { ArchiveStage.deleteMembers(of: file.path, logger: logger) }
-            ArchiveStage.discard(file.path)
-        }
-    }
-
     /// An archive upload ended otherwise than SUCCESS: stop writing it, or remove it.
-    func dropArchive(of upload: UploadRecord) {
+    mutating func dropArchive(of upload: UploadRecord) {
         guard upload.archive != nil, let file = registry.file(upload.fileId(1)) else { return }
-        if let writing = archiveWrites[upload.correlationId] {
-            writing.set()  // archiveWritten removes what was written
+        if archivesBeingWritten.contains(upload.correlationId) {
+            emit(.stopArchive(parentId: upload.correlationId))  // archiveWritten removes what was written
         } else {
-            ArchiveStage.discard(file.path)
+            emit(.discardStaged(path: file.path))
         }
     }
 }
