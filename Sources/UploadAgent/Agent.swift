@@ -63,9 +63,8 @@ public final class Agent: Sendable {
             publisher: connection, transport: engine,
             statusSink: { statusWriter.submit($0) },
             connectionStatus: {
-                ["broker": .string(RedactedURL.describe(broker)), "connected": .bool(connection.isConnected),
-                 "lastError": connection.lastError.map { .string($0) } ?? .null,
-                 "reconnects": .number(Double(connection.reconnects))]
+                ConnectionStatus(broker: RedactedURL.describe(broker), connected: connection.isConnected,
+                                 lastError: Nullable(connection.lastError), reconnects: connection.reconnects)
             },
             logger: logger, link: link)
         environment.syncLog = { sink.sync() }

@@ -48,6 +48,7 @@ final class FakeS3Transport: HTTPTransport, Sendable {
         var headers: [String: String] = [:]
         for (name, value) in request.headers { headers[name.lowercased()] = value }
         state.withLock { $0.requests.append(Recorded(method: request.method, url: request.url, headers: headers, body: request.body)) }
+        ChangeSignal.shared.tell()
         let query = request.url.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
         switch request.method {
         case "POST" where query == "uploads":

@@ -144,10 +144,7 @@ import Glibc
         let transport = FakeS3Transport(stallParts: true)
         let provider = try Self.provider(transport)
         let task = Task { try await provider.upload(file) { _ in } }
-        let deadline = ContinuousClock.now + .seconds(10)
-        while transport.requests.filter({ $0.method == "PUT" }).count < 3 && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(5))
-        }
+        #expect(await ChangeSignal.shared.until { transport.requests.filter { $0.method == "PUT" }.count >= 3 })
         task.cancel()
         let result = await task.result
         #expect(throws: (any Error).self) { try result.get() }

@@ -11,7 +11,7 @@ import Testing
             told.withLock { $0.append(message) }
         }
         for round in 0..<5 {
-            writer.submit(["round": .number(Double(round))])
+            writer.submit(.sample(updatedAt: "round \(round)"))
             writer.flush()
         }
         let messages = told.withLock { $0 }

@@ -11,8 +11,4 @@ public struct ArchiveInfo: Codable, Sendable, Equatable {
         self.members = members
         self.memberBytes = memberBytes
     }
-
-    var value: JSONValue {
-        ["format": .string(format.rawValue), "members": .number(Double(members)), "memberBytes": .number(Double(memberBytes))]
-    }
 }

@@ -235,24 +235,18 @@ public actor AutoUploadableFeature {
     }
 
     /// The status document (PROTOCOL.md section 8) as of now.
-    func statusDocument() -> JSONValue {
+    func statusDocument() -> StatusDocument {
         statusDocument(core.status())
     }
 
     /// The whole status document: the core's part, and what only the daemon knows.
-    private func statusDocument(_ status: FeatureStatus) -> JSONValue {
-        [
-            "agent": [
-                "version": .string(AgentVersion.current), "pid": .number(Double(getpid())),
-                "startedAt": .string(RFC3339.format(core.startedAt)), "updatedAt": .string(RFC3339.format(status.updatedAt)),
-            ],
-            "mqtt": environment.connectionStatus(),
-            "thing": status.thing,
-            "feature": status.feature,
-            "uploads": .array(status.uploads),
-            "recent": .array(status.recent),
-            "link": environment.link?.statusValue ?? .null,
-        ]
+    private func statusDocument(_ status: FeatureStatus) -> StatusDocument {
+        StatusDocument(
+            agent: AgentStatus(version: AgentVersion.current, pid: getpid(), startedAt: RFC3339.format(core.startedAt),
+                               updatedAt: RFC3339.format(status.updatedAt)),
+            mqtt: environment.connectionStatus(),
+            thing: Nullable(status.thing), feature: status.feature, uploads: status.uploads, recent: status.recent,
+            link: Nullable(environment.link?.status))
     }
 
     /// Stops taking commands and periodic runs and lets running uploads finish for up to

@@ -6,9 +6,9 @@ public struct FeatureEnvironment: Sendable {
     public var publisher: any MessagePublisher
     /// The shared transfer engine; each upload wraps it in its own `RetryingTransport`.
     public var transport: any HTTPTransport
-    public var statusSink: @Sendable (JSONValue) -> Void
+    var statusSink: @Sendable (StatusDocument) -> Void
     /// The MQTT part of the status document (`connected`, `lastError`, `reconnects`).
-    public var connectionStatus: @Sendable () -> JSONValue
+    var connectionStatus: @Sendable () -> ConnectionStatus
     /// Every time the feature reads or waits on (`SystemClock` in the daemon).
     public var clock: any AgentClock
     public var logger: Logger
@@ -22,9 +22,9 @@ public struct FeatureEnvironment: Sendable {
     var journalQueues: LogWriterQueues?
     var timersSleep = true
 
-    public init(publisher: any MessagePublisher, transport: any HTTPTransport,
-                statusSink: @escaping @Sendable (JSONValue) -> Void,
-                connectionStatus: @escaping @Sendable () -> JSONValue,
+    init(publisher: any MessagePublisher, transport: any HTTPTransport,
+                statusSink: @escaping @Sendable (StatusDocument) -> Void,
+                connectionStatus: @escaping @Sendable () -> ConnectionStatus,
                 clock: any AgentClock = SystemClock(),
                 logger: Logger, link: LinkAllowance? = nil) {
         self.publisher = publisher

@@ -1,10 +1,11 @@
-extension BandwidthTimetable.Rate {
+extension BandwidthTimetable.Rate: Encodable {
     /// In the status file: bytes per second, `"unlimited"` or `"paused"`.
-    var statusValue: JSONValue {
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
         switch self {
-        case .unlimited: .string("unlimited")
-        case .paused: .string("paused")
-        case .limited(let rate): .number(Double(rate))
+        case .unlimited: try container.encode("unlimited")
+        case .paused: try container.encode("paused")
+        case .limited(let rate): try container.encode(rate)
         }
     }
 }

@@ -12,7 +12,7 @@ public final class StatusFileWriter: Sendable {
     private let path: String
     private let minimumInterval: Double
     private let queue = DispatchQueue(label: "status-file-writer")
-    private let state = Mutex<(pending: JSONValue?, scheduled: Bool, lastWrite: Double)>((nil, false, 0))
+    private let state = Mutex<(pending: StatusDocument?, scheduled: Bool, lastWrite: Double)>((nil, false, 0))
     private let onError: @Sendable (String) -> Void
     /// The last failure told to `onError`: the same one again (a read-only folder, three
     /// writes a second) is not told again until a write succeeds or the failure changes.
@@ -26,7 +26,7 @@ public final class StatusFileWriter: Sendable {
     }
 
     /// Accepts the newest document; it reaches the disk within `minimumInterval`.
-    public func submit(_ document: JSONValue) {
+    func submit(_ document: StatusDocument) {
         let delay: Double? = state.withLock { state in
             state.pending = document
             guard !state.scheduled else { return nil }
@@ -43,13 +43,17 @@ public final class StatusFileWriter: Sendable {
     }
 
     private func writePending() {
-        let document: JSONValue? = state.withLock { state in
+        let document: StatusDocument? = state.withLock { state in
             defer { state.pending = nil; state.scheduled = false; state.lastWrite = monotonicSeconds() }
             return state.pending
         }
         guard let document else { return }
         do throws(StatusWriteError) {
-            try Self.writeAtomically(document.serialized(pretty: true) + [10], to: path)
+            let bytes: [UInt8]
+            do { bytes = try CompactJSONEncoder.encode(document, indented: true) + [10] } catch {
+                throw StatusWriteError(message: "cannot encode the status document: \(error)")
+            }
+            try Self.writeAtomically(bytes, to: path)
             lastError.withLock { $0 = nil }
         } catch {
             let isNew = lastError.withLock { last in

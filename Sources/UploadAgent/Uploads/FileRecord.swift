@@ -40,14 +40,9 @@ public struct FileRecord: Codable, Sendable, Equatable {
     static let queuedState = "QUEUED"
 
     /// The entry in the status file's `files`; `queued` when it waits for a slot.
-    func statusValue(queued: Bool = false) -> JSONValue {
-        var value: [String: JSONValue] = [
-            "correlationId": .string(correlationId), "path": .string(path),
-            "size": .number(Double(size)), "transferred": .number(Double(transferred)),
-            "state": .string(queued ? Self.queuedState : state.rawValue), "attempts": .number(Double(attempts)),
-            "provider": provider.map { .string($0) } ?? .null,
-        ]
-        if !message.isEmpty { value["message"] = .string(message) }
-        return .object(value)
+    func status(queued: Bool = false) -> FileStatus {
+        FileStatus(correlationId: correlationId, path: path, size: size, transferred: transferred,
+                   state: queued ? Self.queuedState : state.rawValue, attempts: attempts,
+                   provider: Nullable(provider), message: message.isEmpty ? nil : message)
     }
 }

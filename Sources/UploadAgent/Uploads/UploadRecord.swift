@@ -93,24 +93,12 @@ public struct UploadRecord: Codable, Sendable, Equatable {
     /// The entry in the status file's `uploads` and `recent`, with the file rows given
     /// (all of a small upload; the ones in flight of a large one) and which of them wait
     /// for a slot.
-    func statusValue(files: [FileRecord], isQueued: (String) -> Bool = { _ in false }) -> JSONValue {
-        var value: JSONValue = [
-            "correlationId": .string(correlationId), "state": .string(state.rawValue),
-            "progress": .number(Double(progress)),
-            "startTime": .string(RFC3339.format(startTime)),
-            "endTime": endTime.map { .string(RFC3339.format($0)) } ?? .null,
-            "statusCode": .string(statusCode), "message": .string(message),
-            "fileCount": .number(Double(fileCount)),
-            "fileStates": totals.countsValue,
-            "files": .array(files.map { $0.statusValue(queued: isQueued($0.correlationId)) }),
-        ]
-        if case .object(var object) = value {
-            if !refused.isEmpty {
-                object["refused"] = .array(refused.map { ["path": .string($0.path), "reason": .string($0.reason)] })
-            }
-            if let archive { object["archive"] = archive.value }
-            value = .object(object)
-        }
-        return value
+    func status(files: [FileRecord], isQueued: (String) -> Bool = { _ in false }) -> UploadStatus {
+        UploadStatus(
+            correlationId: correlationId, state: state.rawValue, progress: progress,
+            startTime: RFC3339.format(startTime), endTime: Nullable(endTime.map(RFC3339.format)),
+            statusCode: statusCode, message: message, fileCount: fileCount, fileStates: totals.stateCounts,
+            files: files.map { $0.status(queued: isQueued($0.correlationId)) },
+            refused: refused.isEmpty ? nil : refused, archive: archive)
     }
 }

@@ -26,10 +26,8 @@ struct UploadTotals: Sendable, Equatable {
         UploadState.allCases.firstIndex(of: state)!
     }
 
-    /// `{"PENDING": 3, "UPLOADING": 1, …}` for the status file, states with files only.
-    var countsValue: JSONValue {
-        .object(Dictionary(uniqueKeysWithValues: UploadState.allCases.compactMap { state in
-            count(state) > 0 ? (state.rawValue, JSONValue.number(Double(count(state)))) : nil
-        }))
+    /// The states that have files, with their counts, for the status file.
+    var stateCounts: FileStateCounts {
+        FileStateCounts(counts: UploadState.allCases.compactMap { state in count(state) > 0 ? (state, count(state)) : nil })
     }
 }

@@ -16,6 +16,7 @@ final class RecordingPublisher: MessagePublisher {
         guard online.load(ordering: .relaxed) else { return nil }
         let value = JSONValue.parse(payload) ?? .null
         observer.withLock { $0 }?(value)
+        defer { ChangeSignal.shared.tell() }
         return messages.withLock { messages in
             messages.append((topic, value))
             return Int32(messages.count)
@@ -49,13 +50,34 @@ final class ScriptedTransport: HTTPTransport {
 
     func send(_ request: HTTPRequest, progress: @escaping @Sendable (Int64) -> Void) async throws -> HTTPResponse {
         sent.withLock { $0.append(request) }
+        ChangeSignal.shared.tell()
         if hang {
-            while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(5)) }
+            try await Self.untilCancelled()
             throw TransferError(.cancelled, "upload cancelled")
         }
         progress(request.body.length / 2)
         progress(request.body.length)
         return HTTPResponse(status: status, body: Array("server says no".utf8))
+    }
+
+    /// Returns when the task is cancelled (a transfer that never ends by itself).
+    private static func untilCancelled() async throws {
+        let waiting = Mutex<CheckedContinuation<Void, Never>?>(nil)
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let cancelled = waiting.withLock { slot in
+                    if Task.isCancelled { return true }
+                    slot = continuation
+                    return false
+                }
+                if cancelled { continuation.resume() }
+            }
+        } onCancel: {
+            waiting.withLock { slot in
+                defer { slot = nil }
+                return slot
+            }?.resume()
+        }
     }
 }
 
@@ -99,13 +121,18 @@ struct FeatureHarness {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let environment = FeatureEnvironment(publisher: publisher, transport: transport, statusSink: { _ in },
-                                             connectionStatus: { ["connected": true] },
+                                             connectionStatus: { .sample },
                                              clock: clock ?? SystemClock(),
                                              logger: logger)
         let feature = AutoUploadableFeature(config: config, environment: environment, durable: stateDir != nil)
         self.feature = feature
         // What the daemon's loop does: the transfers' news are handled as they arrive.
-        Task { while let batch = await feature.mailbox.next() { await feature.handle(batch) } }
+        Task {
+            while let batch = await feature.mailbox.next() {
+                await feature.handle(batch)
+                ChangeSignal.shared.tell()
+            }
+        }
     }
 
     func command(_ operation: String, _ value: String, requestId: String = "r") async {
@@ -117,13 +144,10 @@ struct FeatureHarness {
         publisher.responses().last { $0.topic.contains("/res/\(requestId)/") }?.value["status"]?.numberValue.map(Int.init)
     }
 
-    /// Polls until `condition` holds (uploads finish on other tasks).
+    /// Waits until `condition` holds (uploads finish on other tasks): it is checked again
+    /// whenever something is published, sent or handled.
     func eventually(_ condition: @Sendable () async -> Bool) async -> Bool {
-        for _ in 0..<400 {
-            if await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-        return false
+        await ChangeSignal.shared.until(condition)
     }
 }
 

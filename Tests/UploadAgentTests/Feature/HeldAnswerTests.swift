@@ -16,7 +16,7 @@ import Testing
         config.files = "\(files.directory)/*.log"
         config.stateDir = state.directory
         var environment = FeatureEnvironment(publisher: publisher, transport: ScriptedTransport(), statusSink: { _ in },
-                                             connectionStatus: { [:] }, clock: TestClock(now: 1000), logger: Logger(label: "test"))
+                                             connectionStatus: { .sample }, clock: TestClock(now: 1000), logger: Logger(label: "test"))
         environment.journalQueues = disk.queues
         environment.timersSleep = false
         let feature = AutoUploadableFeature(config: config, environment: environment, durable: true)

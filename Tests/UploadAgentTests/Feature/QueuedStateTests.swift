@@ -16,8 +16,7 @@ import Testing
             await harness.command("start", #"{"correlationID":"up#\#(number)","options":{"https.url":"http://127.0.0.1:9/\#(number)"}}"#,
                                   requestId: "s\(number)")
         }
-        let states = await harness.feature.statusDocument()["uploads"]?.arrayValue?.first?["files"]?.arrayValue?
-            .compactMap { $0["state"]?.stringValue }
+        let states = await harness.feature.statusDocument().uploads.first?.files.map(\.state)
         #expect(states == ["UPLOADING", "QUEUED"])
         #expect(harness.publisher.lastUploads().allSatisfy { $0["state"]?.stringValue == "UPLOADING" })
         await harness.feature.shutdown()

@@ -102,7 +102,7 @@ final class Simulation {
         var logger = Logger(label: "simulation")
         logger.logLevel = .critical
         var environment = FeatureEnvironment(publisher: broker, transport: ScriptedTransport(), statusSink: { _ in },
-                                             connectionStatus: { ["connected": true] }, clock: clock, logger: logger)
+                                             connectionStatus: { .sample }, clock: clock, logger: logger)
         environment.transferLauncher = storage
         environment.journalQueues = disk.queues
         environment.timersSleep = false

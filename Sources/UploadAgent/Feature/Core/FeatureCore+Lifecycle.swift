@@ -20,17 +20,16 @@ extension FeatureCore {
     func status() -> FeatureStatus {
         FeatureStatus(
             updatedAt: time.now,
-            thing: identity.map { ["deviceId": .string($0.thing.description), "tenantId": .string($0.tenant)] } ?? .null,
-            feature: [
-                "id": .string(config.featureId), "active": .bool(schedule.isActive),
-                "startTime": schedule.window?.from.map { .string(RFC3339.format($0)) } ?? .null,
-                "endTime": schedule.window?.to.map { .string(RFC3339.format($0)) } ?? .null,
-                "period": .string(GoDuration.format(config.period)),
-                "nextRunAt": schedule.nextRunAt.map { .string(RFC3339.format($0)) } ?? .null,
-            ],
+            thing: identity.map { ThingStatus(deviceId: $0.thing.description, tenantId: $0.tenant) },
+            feature: FeatureWindowStatus(
+                id: config.featureId, active: schedule.isActive,
+                startTime: Nullable(schedule.window?.from.map(RFC3339.format)),
+                endTime: Nullable(schedule.window?.to.map(RFC3339.format)),
+                period: GoDuration.format(config.period),
+                nextRunAt: Nullable(schedule.nextRunAt.map(RFC3339.format))),
             uploads: registry.live.compactMap { id in
                 registry.upload(id).map { upload in
-                    upload.statusValue(files: statusFiles(of: upload)) { fileId in
+                    upload.status(files: statusFiles(of: upload)) { fileId in
                         if case .queued? = pipeline.phase(of: fileId) { true } else { false }
                     }
                 }

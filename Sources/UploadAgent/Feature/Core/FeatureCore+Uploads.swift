@@ -174,7 +174,7 @@ extension FeatureCore {
     /// Puts an ended upload first among the recent ones of the status file (the newest
     /// `maxRecent` are kept).
     mutating func remember(_ ended: UploadRecord) {
-        recent.insert((ended.correlationId, ended.statusValue(files: statusFiles(of: ended))), at: 0)
+        recent.insert((ended.correlationId, ended.status(files: statusFiles(of: ended))), at: 0)
         if recent.count > Self.maxRecent { recent.removeLast(recent.count - Self.maxRecent) }
     }
 

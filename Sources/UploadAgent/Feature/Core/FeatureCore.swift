@@ -45,7 +45,7 @@ struct FeatureCore {
     // Uploads.
     var registry = UploadRegistry()
     /// Status rows of finished uploads, newest first, and their ids (for `cancel`).
-    var recent: [(id: String, row: JSONValue)] = []
+    var recent: [(id: String, row: UploadStatus)] = []
     var nextUploadNumber: Int
 
     /// The phase of each file in flight: request -> start -> slot -> transfer.

@@ -3,8 +3,8 @@
 /// knows (its pid, the broker connection, the link) when it writes the file.
 struct FeatureStatus: Sendable {
     var updatedAt: Double
-    var thing: JSONValue
-    var feature: JSONValue
-    var uploads: [JSONValue]
-    var recent: [JSONValue]
+    var thing: ThingStatus?
+    var feature: FeatureWindowStatus
+    var uploads: [UploadStatus]
+    var recent: [UploadStatus]
 }

@@ -8,8 +8,8 @@
 /// and a container must be finished before its parent writes its next member (as every
 /// synthesized and hand-written `encode(to:)` does).
 enum CompactJSONEncoder {
-    static func encode<Value: Encodable>(_ value: Value) throws -> [UInt8] {
-        let output = CompactJSONOutput()
+    static func encode<Value: Encodable>(_ value: Value, indented: Bool = false) throws -> [UInt8] {
+        let output = CompactJSONOutput(indented: indented)
         try output.encodeValue(value)
         return output.bytes
     }

@@ -6,8 +6,14 @@ final class CompactJSONOutput {
     /// The open containers, innermost last: whether each is an object, and whether it
     /// has a member yet (the next one needs a comma).
     private var open: [(isObject: Bool, hasMembers: Bool)] = []
+    /// Each member on a line of its own, indented two spaces per level (for files people
+    /// read, such as the status file).
+    private let indented: Bool
 
-    init() { bytes.reserveCapacity(256) }
+    init(indented: Bool = false) {
+        self.indented = indented
+        bytes.reserveCapacity(256)
+    }
 
     var depth: Int { open.count }
 
@@ -41,16 +47,25 @@ final class CompactJSONOutput {
     func beginMember(ofContainerAt depth: Int, key: String?) {
         close(downTo: depth)
         if open[depth - 1].hasMembers { bytes.append(UInt8(ascii: ",")) } else { open[depth - 1].hasMembers = true }
+        if indented { newLine(depth: depth) }
         if let key {
             JSONWriter.writeString(key, into: &bytes)
             bytes.append(UInt8(ascii: ":"))
+            if indented { bytes.append(UInt8(ascii: " ")) }
         }
     }
 
     func close(downTo depth: Int) {
         while open.count > depth {
-            bytes.append(open.removeLast().isObject ? UInt8(ascii: "}") : UInt8(ascii: "]"))
+            let container = open.removeLast()
+            if indented && container.hasMembers { newLine(depth: open.count) }
+            bytes.append(container.isObject ? UInt8(ascii: "}") : UInt8(ascii: "]"))
         }
+    }
+
+    private func newLine(depth: Int) {
+        bytes.append(10)
+        bytes += repeatElement(UInt8(ascii: " "), count: 2 * depth)
     }
 
     // MARK: - Scalars

@@ -1,0 +1,15 @@
+/// A value the status file always names: written as `null` when absent, where a
+/// synthesized `Encodable` would leave the key out, so a reader finds every key of
+/// PROTOCOL.md section 8 whatever the state.
+struct Nullable<Wrapped: Encodable & Sendable>: Encodable, Sendable {
+    var value: Wrapped?
+
+    init(_ value: Wrapped?) { self.value = value }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        if let value { try container.encode(value) } else { try container.encodeNil() }
+    }
+}
+
+extension Nullable: Equatable where Wrapped: Equatable {}
