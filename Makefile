@@ -112,15 +112,18 @@ unit-test: deps
 
 ## The deterministic simulator (Tests/UploadAgentTests/Simulation): SEEDS seeds from FIRST, or
 ## the one SEED (a failing seed prints this command); FAULT=<name> puts a known defect back.
-SEEDS ?= 1000
+## It runs optimised (its own build folder, testable imports), about 4x the debug build's
+## speed; a FAULT needs the debug build, where the defects can be put back.
+SEEDS ?= 2000
 FIRST ?= 1
 SEED ?=
 FAULT ?=
 SIMULATED_FAULTS := publish-before-durable window-not-shared forget-damaged
+SIM_BUILD = $(if $(FAULT),,-c release -Xswiftc -enable-testing --scratch-path .build-sim)
 simulate: deps
-	$(SWIFT) build --build-tests
+	$(SWIFT) build --build-tests $(SIM_BUILD)
 	SWIFT_DETERMINISTIC_HASHING=1 SIM_SEEDS=$(SEEDS) SIM_FIRST=$(FIRST) SIM_SEED=$(SEED) SIM_FAULT=$(FAULT) \
-		$(SWIFT) test --skip-build --filter SimulationTests
+		$(SWIFT) test --skip-build $(SIM_BUILD) --filter SimulationTests
 
 ## A simulator that cannot fail proves nothing: with each known defect put back it must fail.
 simulate-faults: deps
@@ -176,4 +179,4 @@ bench: release test-deps
 	scripts/bench.sh
 
 clean:
-	rm -rf .build .build-fuzz .fuzz $(BUILD_DIR) $(VENV) demo run
+	rm -rf .build .build-fuzz .build-sim .fuzz $(BUILD_DIR) $(VENV) demo run

@@ -19,6 +19,11 @@ enum InjectedFault: String, CaseIterable, Sendable {
 
     var isInjected: Bool { Self.current.withLock { $0 } == self }
     #else
+    /// A release build (the simulator's fast run) has no defects to put back.
+    static func inject(_ fault: InjectedFault?) {
+        precondition(fault == nil, "faults are put back in debug builds only (make simulate FAULT=… builds one)")
+    }
+
     var isInjected: Bool { false }
     #endif
 }

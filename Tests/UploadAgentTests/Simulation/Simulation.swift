@@ -31,6 +31,7 @@ final class Simulation {
     private let tears: Bool
     private let damages: Bool
     private var crashes = 0
+    private var events = 0
     private var tornWrites = 0
     private var stops = 0
     private var damagedRecords = 0
@@ -92,7 +93,7 @@ final class Simulation {
         if violations.isEmpty { await finalCheck() }
         var endings: [String: Int] = [:]
         for state in backend.finals.values { endings[state, default: 0] += 1 }
-        return SimulationReport(violations: violations + backend.violations + storage.violations, trace: trace, crashes: crashes, stops: stops,
+        return SimulationReport(violations: violations + backend.violations + storage.violations, trace: trace, events: events, crashes: crashes, stops: stops,
                                 tornWrites: tornWrites, damagedRecords: damagedRecords, resumes: storage.resumes, endings: endings)
     }
 
@@ -119,13 +120,13 @@ final class Simulation {
         broker.connect(newSession: newSession)
         newSession = false
         note("connect")
-        await feature.handle(FeatureEvent.mqtt(.connected))
+        await handle(FeatureEvent.mqtt(.connected))
     }
 
     private func disconnect() async {
         note("disconnect")
         arrive(broker.disconnect { random.below($0 + 1) })
-        await feature.handle(FeatureEvent.mqtt(.disconnected(reason: "simulated cut")))
+        await handle(FeatureEvent.mqtt(.disconnected(reason: "simulated cut")))
     }
 
     /// The power is cut: what was not written is gone, the connections close, a new
@@ -244,7 +245,7 @@ final class Simulation {
         if let (rid, id) = backend.cancelled(by: command.topic), await feature.core.registry.upload(id)?.state.isFinal == false {
             backend.cancelsOfRunning.insert(rid)
         }
-        await feature.handle(FeatureEvent.mqtt(.message(topic: command.topic, payload: command.payload)))
+        await handle(FeatureEvent.mqtt(.message(topic: command.topic, payload: command.payload)))
     }
 
     private func deliverMessage() async {
@@ -267,7 +268,7 @@ final class Simulation {
         guard broker.connected, let message = broker.acknowledgement(choose: { random.below($0) }, again: again) else { return }
         note("ack #\(message.id)\(again ? " (again later)" : "")")
         if let end = SimulatedBackend.finalLastUpload(in: message.payload) { acknowledgedEnds.insert(end) }
-        await feature.handle(FeatureEvent.mqtt(.acknowledged(messageId: message.id)))
+        await handle(FeatureEvent.mqtt(.acknowledged(messageId: message.id)))
     }
 
     private func writeToDisk() async {
@@ -286,7 +287,7 @@ final class Simulation {
         if transfer.task.isCancelled {
             storage.end(fileId, stored: false)
             note("transfer \(fileId) ends cancelled")
-            await feature.handle(FeatureEvent.transfer(fileId: fileId, .finished(.failure(.cancelled))))
+            await handle(FeatureEvent.transfer(fileId: fileId, .finished(.failure(.cancelled))))
             return
         }
         let roll = calm ? 40 : random.below(100)
@@ -294,24 +295,24 @@ final class Simulation {
         case 0..<40:
             if let moved = storage.progress(fileId, by: Int64(1 + random.below(2000))), moved.sent < transfer.size {
                 note("transfer \(fileId) at \(moved.sent) of \(transfer.size)\(moved.confirmed == nil ? "" : ", confirmed")")
-                await feature.handle(FeatureEvent.transfer(fileId: fileId, .progress(moved.sent)))
-                if let confirmed = moved.confirmed { await feature.handle(FeatureEvent.transfer(fileId: fileId, .confirmed(confirmed))) }
+                await handle(FeatureEvent.transfer(fileId: fileId, .progress(moved.sent)))
+                if let confirmed = moved.confirmed { await handle(FeatureEvent.transfer(fileId: fileId, .confirmed(confirmed))) }
                 return
             }
             fallthrough
         case 40..<75:
             storage.end(fileId, stored: true)
             note("transfer \(fileId) stored whole")
-            if transfer.resumable { await feature.handle(FeatureEvent.transfer(fileId: fileId, .confirmed(nil))) }
-            await feature.handle(FeatureEvent.transfer(fileId: fileId, .finished(.success(()))))
+            if transfer.resumable { await handle(FeatureEvent.transfer(fileId: fileId, .confirmed(nil))) }
+            await handle(FeatureEvent.transfer(fileId: fileId, .finished(.success(()))))
         case 75..<90:
             storage.end(fileId, stored: false)
             note("transfer \(fileId) failed")
-            await feature.handle(FeatureEvent.transfer(fileId: fileId, .finished(.failure(.failed("the server answered 500")))))
+            await handle(FeatureEvent.transfer(fileId: fileId, .finished(.failure(.failed("the server answered 500")))))
         default:
             storage.end(fileId, stored: false)
             note("transfer \(fileId): credentials refused")
-            await feature.handle(FeatureEvent.transfer(fileId: fileId, .finished(.failure(.credentialsRefused("the server answered 403: expired")))))
+            await handle(FeatureEvent.transfer(fileId: fileId, .finished(.failure(.credentialsRefused("the server answered 403: expired")))))
         }
     }
 
@@ -346,13 +347,19 @@ final class Simulation {
         let step = timers.nextDeadline.map { max(0, $0 - now) } ?? (0.1 + Double(random.below(20)) / 10)
         clock.advance(by: step)
         note("time +\(step) s")
-        for event in timers.due(by: clock.uptime()) { await feature.handle(event) }
+        for event in timers.due(by: clock.uptime()) { await handle(event) }
     }
 
     /// Handles what the disk's callbacks posted (journal records on disk).
+    /// Hands one event to the agent (every event the core handles goes through here).
+    private func handle(_ event: FeatureEvent) async {
+        events += 1
+        await feature.handle(event)
+    }
+
     private func drain() async {
-        while case let events = feature.mailbox.takeAll(), !events.isEmpty {
-            for event in events { await feature.handle(event) }
+        while case let batch = feature.mailbox.takeAll(), !batch.isEmpty {
+            for event in batch { await handle(event) }
         }
     }
 

@@ -3,6 +3,8 @@
 struct SimulationReport {
     var violations: [String]
     var trace: [String]
+    /// Events the agent's core handled.
+    var events = 0
     var crashes = 0
     /// Graceful stops (SIGTERM) that ran to their end.
     var stops = 0
@@ -13,6 +15,7 @@ struct SimulationReport {
     var endings: [String: Int] = [:]
 
     mutating func add(_ other: SimulationReport) {
+        events += other.events
         crashes += other.crashes
         stops += other.stops
         tornWrites += other.tornWrites
@@ -23,6 +26,6 @@ struct SimulationReport {
 
     var summary: String {
         let ended = endings.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-        return "\(stops) SIGTERM stops, \(crashes) crashes (\(tornWrites) during a write), \(damagedRecords) damaged records, \(resumes) resumed transfers; uploads ended: \(ended)"
+        return "\(events) events, \(stops) SIGTERM stops, \(crashes) crashes (\(tornWrites) during a write), \(damagedRecords) damaged records, \(resumes) resumed transfers; uploads ended: \(ended)"
     }
 }

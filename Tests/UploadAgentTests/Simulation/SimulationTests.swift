@@ -21,6 +21,7 @@ import Glibc
         let root = SimulationSettings.root()
         defer { _ = system("rm -rf '\(root)'") }
         var total = SimulationReport(violations: [], trace: [])
+        let began = ContinuousClock.now
         for seed in seeds {
             let report = await Simulation(seed: seed, root: root).run()
             total.add(report)
@@ -33,7 +34,8 @@ import Glibc
             Issue.record("seed \(seed): \(first) (replay: make simulate SEED=\(seed)\(fault))")
             return
         }
-        print("simulation: \(seeds.count) seed(s) held every invariant through \(total.summary)")
+        let seconds = (ContinuousClock.now - began) / .seconds(1)
+        print("simulation: \(seeds.count) seed(s) held every invariant in \(Int(seconds)) s (\(Int(Double(total.events) / max(seconds, 0.001))) events/s) through \(total.summary)")
     }
 
     /// `make test` puts back every known defect the simulator must catch, none forgotten.
