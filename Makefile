@@ -84,6 +84,8 @@ release: deps
 	chmod 0644 $(RELEASE_DIR)/file-upload-agent.debug
 	@if ldd $(RELEASE_DIR)/file-upload-agent | grep -E '/opt/swift|libswift|libFoundation|not found'; then \
 		echo "release binary still needs the Swift toolchain's libraries" >&2; exit 1; fi
+	@if ldd $(RELEASE_DIR)/file-upload-agent | grep -E 'libarchive|libxml2|libicu'; then \
+		echo "release binary links libarchive, which it loads when it writes the first archive" >&2; exit 1; fi
 
 ## Debian package of the release binary, and its -dbgsym package, in build/deb/.
 deb: release

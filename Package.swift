@@ -19,9 +19,9 @@ let package = Package(
         // OpenSSL's libcrypto: MD5, SHA-256 and HMAC; already loaded through libcurl.
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
-        // libarchive: the tar.gz and zip archives of `upload.archive`, the gzip of `upload.compress`.
-        .systemLibrary(name: "CArchive", pkgConfig: "libarchive",
-                       providers: [.apt(["libarchive-dev"])]),
+        // libarchive's declarations: the tar.gz and zip archives of `upload.archive`, the gzip of
+        // `upload.compress`. Not linked: the agent loads it when it first writes one (LibArchive).
+        .systemLibrary(name: "CArchive", providers: [.apt(["libarchive-dev"])]),
         // glibc's <malloc.h> (mallopt): the daemon returns large freed buffers to the kernel.
         .systemLibrary(name: "CMalloc"),
         // libcurl plus non-variadic wrappers for curl_easy_setopt/getinfo, which Swift cannot call.
@@ -54,7 +54,9 @@ let package = Package(
         .testTarget(
             name: "UploadAgentTests",
             dependencies: ["UploadAgent", "CArchive", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: [.swiftLanguageMode(.v6)]
+            swiftSettings: [.swiftLanguageMode(.v6)],
+            // The tests read the archives back with libarchive's reader.
+            linkerSettings: [.linkedLibrary("archive")]
         ),
     ]
 )

@@ -82,6 +82,9 @@ mkdir -p "$WORK/debian" "$ROOT/DEBIAN"
 printf 'Source: %s\n\nPackage: %s\nArchitecture: any\n' "$NAME" "$NAME" > "$WORK/debian/control"
 DEPENDS="$(cd "$WORK" && dpkg-shlibdeps -O "-e$ROOT/usr/bin/$NAME" | sed -n 's/^shlibs:Depends=//p')"
 [[ "$DEPENDS" == *libmosquitto1* ]] || fail "dpkg-shlibdeps found no libmosquitto1 dependency: '$DEPENDS'"
+# libarchive is loaded when the first archive is written (dlopen), so the binary does not
+# name it; archives are part of the package all the same.
+[[ "$DEPENDS" == *libarchive13* ]] || DEPENDS="$DEPENDS, libarchive13 (>= 3.6)"
 rm -rf "$WORK/debian"
 
 # control fields, maintainer scripts, md5sums, then the archive.

@@ -163,4 +163,18 @@ import Glibc
         #expect(!FileCheck.exists(left) && !FileCheck.exists(left + ".part"))
         #expect(stage.limit().bytes > 0)
     }
+
+    /// libarchive is loaded when first needed; without it an archive fails with the reason
+    /// and what to install, and the agent goes on.
+    @Test func aMissingLibarchiveIsNamedWithWhatToInstall() {
+        guard case .failure(.failed(let message)) = LibArchive.load("libarchive-missing.so.99") else {
+            Issue.record("a library that does not exist was loaded")
+            return
+        }
+        #expect(message.contains("libarchive-missing.so.99") && message.contains("apt-get install libarchive13"))
+        guard case .success = LibArchive.shared else {
+            Issue.record("the installed libarchive was not loaded")
+            return
+        }
+    }
 }

@@ -19,16 +19,16 @@ public enum ArchiveWriter {
     public static func write(_ members: [ArchiveMember], format: ArchiveFormat, to path: String, limit: Int64,
                              limitReason: String = "archiveMaxSize",
                              isCancelled: @Sendable () -> Bool = { false }) throws(ArchiveError) -> ArchiveSummary {
-        try write(members, to: path, limit: limit, limitReason: limitReason, isCancelled: isCancelled) { archive in
+        try write(members, to: path, limit: limit, limitReason: limitReason, isCancelled: isCancelled) { library, archive in
             switch format {
             case .tarGz:
                 // pax keeps long names, large sizes and nanosecond times; no gzip timestamp,
                 // so the same members give the same bytes.
-                archive_write_set_format_pax_restricted(archive) == ARCHIVE_OK
-                    && archive_write_add_filter_gzip(archive) == ARCHIVE_OK
-                    && archive_write_set_options(archive, "gzip:!timestamp") == ARCHIVE_OK
+                library.setFormatPaxRestricted(archive) == ARCHIVE_OK
+                    && library.addFilterGzip(archive) == ARCHIVE_OK
+                    && library.setOptions(archive, "gzip:!timestamp") == ARCHIVE_OK
             case .zip:
-                archive_write_set_format_zip(archive) == ARCHIVE_OK
+                library.setFormatZip(archive) == ARCHIVE_OK
             }
         }
     }
@@ -37,22 +37,23 @@ public enum ArchiveWriter {
     /// no timestamp in the header: the same bytes give the same output).
     public static func compress(_ member: ArchiveMember, to path: String, limit: Int64, limitReason: String = "archiveMaxSize",
                                 isCancelled: @Sendable () -> Bool = { false }) throws(ArchiveError) -> ArchiveSummary {
-        try write([member], to: path, limit: limit, limitReason: limitReason, isCancelled: isCancelled) { archive in
-            archive_write_set_format_raw(archive) == ARCHIVE_OK
-                && archive_write_add_filter_gzip(archive) == ARCHIVE_OK
-                && archive_write_set_options(archive, "gzip:!timestamp") == ARCHIVE_OK
+        try write([member], to: path, limit: limit, limitReason: limitReason, isCancelled: isCancelled) { library, archive in
+            library.setFormatRaw(archive) == ARCHIVE_OK
+                && library.addFilterGzip(archive) == ARCHIVE_OK
+                && library.setOptions(archive, "gzip:!timestamp") == ARCHIVE_OK
         }
     }
 
     private static func write(_ members: [ArchiveMember], to path: String, limit: Int64, limitReason: String,
                               isCancelled: @Sendable () -> Bool,
-                              configure: (OpaquePointer) -> Bool) throws(ArchiveError) -> ArchiveSummary {
+                              configure: (LibArchive, OpaquePointer) -> Bool) throws(ArchiveError) -> ArchiveSummary {
+        let library = try LibArchive.shared.get()
         let part = path + ".part"
         let output = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
         guard output >= 0 else { throw .failed("cannot create \(part): \(String(cString: strerror(errno)))") }
         var written: ArchiveSummary
         do throws(ArchiveError) {
-            written = try fill(output, with: members, limit: limit, limitReason: limitReason,
+            written = try fill(output, with: members, using: library, limit: limit, limitReason: limitReason,
                                isCancelled: isCancelled, configure: configure)
             guard fsync(output) == 0 else { throw errnoError(errno, path: part) }
         } catch {
@@ -70,13 +71,13 @@ public enum ArchiveWriter {
         return written
     }
 
-    private static func fill(_ output: Int32, with members: [ArchiveMember], limit: Int64, limitReason: String,
-                             isCancelled: @Sendable () -> Bool,
-                             configure: (OpaquePointer) -> Bool) throws(ArchiveError) -> ArchiveSummary {
-        guard let archive = archive_write_new() else { throw .failed("libarchive could not start a writer") }
-        defer { archive_write_free(archive) }
-        guard configure(archive), archive_write_open_fd(archive, output) == ARCHIVE_OK else {
-            throw .failed(problem(of: archive))
+    private static func fill(_ output: Int32, with members: [ArchiveMember], using library: LibArchive, limit: Int64,
+                             limitReason: String, isCancelled: @Sendable () -> Bool,
+                             configure: (LibArchive, OpaquePointer) -> Bool) throws(ArchiveError) -> ArchiveSummary {
+        guard let archive = library.writeNew() else { throw .failed("libarchive could not start a writer") }
+        defer { _ = library.writeFree(archive) }
+        guard configure(library, archive), library.openDescriptor(archive, output) == ARCHIVE_OK else {
+            throw .failed(problem(of: archive, library))
         }
         var summary = ArchiveSummary(memberCount: 0, memberBytes: 0, archiveBytes: 0, skipped: [])
         var buffer = [UInt8](repeating: 0, count: chunkSize)
@@ -96,31 +97,31 @@ public enum ArchiveWriter {
                 summary.skipped.append((member.path, "truncated before it was archived"))
                 continue
             }
-            try addEntry(member, reading: input, into: archive, buffer: &buffer, output: output, limit: limit,
+            try addEntry(member, reading: input, into: archive, using: library, buffer: &buffer, output: output, limit: limit,
                          limitReason: limitReason, isCancelled: isCancelled)
             summary.memberCount += 1
             summary.memberBytes += member.identity.size
         }
         guard summary.memberCount > 0 else { throw .nothingLeft }
-        guard archive_write_close(archive) == ARCHIVE_OK else { throw failure(of: archive, output: output) }
-        summary.archiveBytes = archive_filter_bytes(archive, -1)
+        guard library.writeClose(archive) == ARCHIVE_OK else { throw failure(of: archive, library, output: output) }
+        summary.archiveBytes = library.filterBytes(archive, -1)
         guard summary.archiveBytes <= limit else { throw .tooLarge(limit: limit, reason: limitReason) }
         return summary
     }
 
     private static func addEntry(_ member: ArchiveMember, reading input: Int32, into archive: OpaquePointer,
-                                 buffer: inout [UInt8], output: Int32, limit: Int64, limitReason: String,
-                                 isCancelled: @Sendable () -> Bool) throws(ArchiveError) {
-        guard let entry = archive_entry_new() else { throw .failed("libarchive could not make an entry") }
-        defer { archive_entry_free(entry) }
-        archive_entry_set_pathname(entry, member.name)
-        archive_entry_set_size(entry, member.identity.size)
-        archive_entry_set_filetype(entry, UInt32(Glibc.S_IFREG))
-        archive_entry_set_perm(entry, 0o644)
-        archive_entry_set_mtime(entry, time_t(member.identity.modified / 1_000_000_000),
-                                Int(member.identity.modified % 1_000_000_000))
+                                 using library: LibArchive, buffer: inout [UInt8], output: Int32, limit: Int64,
+                                 limitReason: String, isCancelled: @Sendable () -> Bool) throws(ArchiveError) {
+        guard let entry = library.entryNew() else { throw .failed("libarchive could not make an entry") }
+        defer { library.entryFree(entry) }
+        library.entrySetPathname(entry, member.name)
+        library.entrySetSize(entry, member.identity.size)
+        library.entrySetFiletype(entry, UInt32(Glibc.S_IFREG))
+        library.entrySetPerm(entry, 0o644)
+        library.entrySetMtime(entry, time_t(member.identity.modified / 1_000_000_000),
+                              Int(member.identity.modified % 1_000_000_000))
         // A name that is not valid in the locale's charset is stored as its raw bytes (WARN).
-        guard archive_write_header(archive, entry) >= ARCHIVE_WARN else { throw failure(of: archive, output: output) }
+        guard library.writeHeader(archive, entry) >= ARCHIVE_WARN else { throw failure(of: archive, library, output: output) }
         var offset: Int64 = 0
         while offset < member.identity.size {
             if isCancelled() { throw .failed("cancelled") }
@@ -128,21 +129,21 @@ public enum ArchiveWriter {
             let read = buffer.withUnsafeMutableBytes { pread(input, $0.baseAddress, wanted, off_t(offset)) }
             if read < 0 && errno == EINTR { continue }
             guard read > 0 else { throw .memberChanged(member.path) }
-            let sent = buffer.withUnsafeBytes { archive_write_data(archive, $0.baseAddress, read) }
-            guard sent == read else { throw failure(of: archive, output: output) }
+            let sent = buffer.withUnsafeBytes { library.writeData(archive, $0.baseAddress, read) }
+            guard sent == read else { throw failure(of: archive, library, output: output) }
             offset += Int64(read)
-            if archive_filter_bytes(archive, -1) > limit { throw .tooLarge(limit: limit, reason: limitReason) }
+            if library.filterBytes(archive, -1) > limit { throw .tooLarge(limit: limit, reason: limitReason) }
         }
-        guard archive_write_finish_entry(archive) >= ARCHIVE_WARN else { throw failure(of: archive, output: output) }
+        guard library.finishEntry(archive) >= ARCHIVE_WARN else { throw failure(of: archive, library, output: output) }
     }
 
-    private static func problem(of archive: OpaquePointer) -> String {
-        archive_error_string(archive).map { String(cString: $0) } ?? "libarchive failed"
+    private static func problem(of archive: OpaquePointer, _ library: LibArchive) -> String {
+        library.errorString(archive).map { String(cString: $0) } ?? "libarchive failed"
     }
 
-    private static func failure(of archive: OpaquePointer, output: Int32) -> ArchiveError {
-        let code = archive_errno(archive)
-        return code == ENOSPC || code == EDQUOT ? .noSpace(folder(of: output)) : .failed(problem(of: archive))
+    private static func failure(of archive: OpaquePointer, _ library: LibArchive, output: Int32) -> ArchiveError {
+        let code = library.errorNumber(archive)
+        return code == ENOSPC || code == EDQUOT ? .noSpace(folder(of: output)) : .failed(problem(of: archive, library))
     }
 
     private static func errnoError(_ code: Int32, path: String) -> ArchiveError {
