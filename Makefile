@@ -120,7 +120,7 @@ SEEDS ?= 2000
 FIRST ?= 1
 SEED ?=
 FAULT ?=
-SIMULATED_FAULTS := publish-before-durable window-not-shared forget-damaged
+SIMULATED_FAULTS := publish-before-durable window-not-shared forget-damaged hold-never-lifted
 SIM_BUILD = $(if $(FAULT),,-c release -Xswiftc -enable-testing --scratch-path .build-sim)
 simulate: deps
 	$(SWIFT) build --build-tests $(SIM_BUILD)

@@ -10,6 +10,8 @@ enum InjectedFault: String, CaseIterable, Sendable {
     case windowNotShared = "window-not-shared"
     /// An upload whose journal records are damaged is dropped without a final state.
     case forgetDamaged = "forget-damaged"
+    /// Uploads paused for a spent data budget stay paused when the link carries again.
+    case holdNeverLifted = "hold-never-lifted"
 
     #if DEBUG
     private static let current = Mutex<InjectedFault?>(nil)

@@ -35,6 +35,12 @@ final class Simulation {
     private var tornWrites = 0
     private var stops = 0
     private var damagedRecords = 0
+    /// A data budget on some seeds: once the transfers spent it, the link carries nothing
+    /// until its period ends (the engine holds the bytes; the feature reports PAUSED).
+    /// Kept across restarts, as the daemon's budget file keeps what was spent.
+    private let link: LinkAllowance?
+    private var heldSteps = 0
+    private var linkHeldAt = -Double.infinity
     private var newSession = true
     /// Uploads whose final `lastUpload` this run of the agent saw acknowledged: it must not
     /// send them again (a restarted agent may: it cannot know).
@@ -73,6 +79,15 @@ final class Simulation {
         config.maxConcurrentUploads = 1 + random.below(3)
         config.requestWindow = 1 + random.below(4)
         self.config = config
+        // Drawn from a stream of its own, so the seeds without a budget run as they always did.
+        var linkRandom = SeededRandom(seed: seed ^ 0x6c696e6b)
+        let clock = self.clock
+        link = linkRandom.chance(0.3)
+            ? LinkAllowance(timetable: .unlimited,
+                            budget: DataBudget(limit: Int64(2000 + linkRandom.below(20_000)), period: Double(20 + linkRandom.below(300)),
+                                               periodStart: clock.now()),
+                            clock: { clock.now() })
+            : nil
         crashAtWrite = 1 + Int(seed % 40)
         tears = (seed / 40) % 2 == 1
         damages = seed % 3 == 0
@@ -93,7 +108,8 @@ final class Simulation {
         if violations.isEmpty { await finalCheck() }
         var endings: [String: Int] = [:]
         for state in backend.finals.values { endings[state, default: 0] += 1 }
-        return SimulationReport(violations: violations + backend.violations + storage.violations, trace: trace, events: events, crashes: crashes, stops: stops,
+        return SimulationReport(violations: violations + backend.violations + storage.violations, trace: trace, events: events,
+                                heldSteps: heldSteps, crashes: crashes, stops: stops,
                                 tornWrites: tornWrites, damagedRecords: damagedRecords, resumes: storage.resumes, endings: endings)
     }
 
@@ -103,7 +119,7 @@ final class Simulation {
         var logger = Logger(label: "simulation")
         logger.logLevel = .critical
         var environment = FeatureEnvironment(publisher: broker, transport: ScriptedTransport(), statusSink: { _ in },
-                                             connectionStatus: { .sample }, clock: clock, logger: logger)
+                                             connectionStatus: { .sample }, clock: clock, logger: logger, link: link)
         environment.transferLauncher = storage
         environment.journalQueues = disk.queues
         environment.timersSleep = false
@@ -291,9 +307,17 @@ final class Simulation {
             return
         }
         let roll = calm ? 40 : random.below(100)
+        if roll < 75, let hold = link?.hold() {
+            // The engine sends nothing while the budget is spent; servers may still fail.
+            heldSteps += 1
+            note("transfer \(fileId) held: \(hold.reason)")
+            if calm { await passTime() }
+            return
+        }
         switch roll {
         case 0..<40:
             if let moved = storage.progress(fileId, by: Int64(1 + random.below(2000))), moved.sent < transfer.size {
+                link?.spend(Int(moved.sent - transfer.sent))
                 note("transfer \(fileId) at \(moved.sent) of \(transfer.size)\(moved.confirmed == nil ? "" : ", confirmed")")
                 await handle(FeatureEvent.transfer(fileId: fileId, .progress(moved.sent)))
                 if let confirmed = moved.confirmed { await handle(FeatureEvent.transfer(fileId: fileId, .confirmed(confirmed))) }
@@ -301,6 +325,7 @@ final class Simulation {
             }
             fallthrough
         case 40..<75:
+            link?.spend(Int(transfer.size - transfer.sent))
             storage.end(fileId, stored: true)
             note("transfer \(fileId) stored whole")
             if transfer.resumable { await handle(FeatureEvent.transfer(fileId: fileId, .confirmed(nil))) }
@@ -350,13 +375,13 @@ final class Simulation {
         for event in timers.due(by: clock.uptime()) { await handle(event) }
     }
 
-    /// Handles what the disk's callbacks posted (journal records on disk).
     /// Hands one event to the agent (every event the core handles goes through here).
     private func handle(_ event: FeatureEvent) async {
         events += 1
         await feature.handle(event)
     }
 
+    /// Handles what the disk's callbacks posted (journal records on disk).
     private func drain() async {
         while case let batch = feature.mailbox.takeAll(), !batch.isEmpty {
             for event in batch { await handle(event) }
@@ -368,6 +393,7 @@ final class Simulation {
     private func check(step: Int) async {
         let starved = await feature.starvedUploads()
         if !starved.isEmpty { violations.append("step \(step): upload(s) \(starved) wait for requests with none in flight") }
+        await checkLinkHold(step: step)
         // The journal is compared once the disk has caught up: after a write, and every
         // tenth step (reading it back at every step would cost most of the run).
         guard !disk.hasPending, writes != writesChecked || step % 10 == 0 else { return }
@@ -406,6 +432,20 @@ final class Simulation {
             if !starved.isEmpty { return violations.append("calm: upload(s) \(starved) wait for requests with none in flight") }
         }
         violations.append("the world did not settle within \(Self.calmSteps) calm steps")
+    }
+
+    /// Uploads the link held go on once it carries again: a running agent must not leave
+    /// one PAUSED for the link two housekeeping rounds after the hold ended.
+    private func checkLinkHold(step: Int) async {
+        guard let link else { return }
+        if link.hold() != nil { linkHeldAt = clock.uptime() }
+        guard clock.uptime() - linkHeldAt > 2, await feature.core.accepting else { return }
+        let core = await feature.core
+        let stuck = core.registry.live.filter { id in
+            guard let upload = core.registry.upload(id) else { return false }
+            return upload.state == .paused && upload.message.hasPrefix("paused: ")
+        }
+        if !stuck.isEmpty { violations.append("step \(step): upload(s) \(stuck) still PAUSED for the link after its hold ended") }
     }
 
     private func finalCheck() async {

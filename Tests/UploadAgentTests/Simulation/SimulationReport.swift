@@ -5,6 +5,8 @@ struct SimulationReport {
     var trace: [String]
     /// Events the agent's core handled.
     var events = 0
+    /// Transfer steps that found the link held (the data budget spent).
+    var heldSteps = 0
     var crashes = 0
     /// Graceful stops (SIGTERM) that ran to their end.
     var stops = 0
@@ -16,6 +18,7 @@ struct SimulationReport {
 
     mutating func add(_ other: SimulationReport) {
         events += other.events
+        heldSteps += other.heldSteps
         crashes += other.crashes
         stops += other.stops
         tornWrites += other.tornWrites
@@ -26,6 +29,6 @@ struct SimulationReport {
 
     var summary: String {
         let ended = endings.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-        return "\(events) events, \(stops) SIGTERM stops, \(crashes) crashes (\(tornWrites) during a write), \(damagedRecords) damaged records, \(resumes) resumed transfers; uploads ended: \(ended)"
+        return "\(events) events, \(stops) SIGTERM stops, \(crashes) crashes (\(tornWrites) during a write), \(damagedRecords) damaged records, \(heldSteps) transfer steps held by a spent data budget, \(resumes) resumed transfers; uploads ended: \(ended)"
     }
 }

@@ -7,6 +7,7 @@ extension FeatureCore {
     mutating func followLinkHold() {
         let hold = reads.linkHold()
         guard hold != linkHold else { return }
+        if hold == nil && InjectedFault.holdNeverLifted.isInjected { return }
         if let hold {
             logger.notice("uploads paused: \(Self.describe(hold))")
         } else if linkHold != nil {
