@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// Any JSON document. Network payloads and config files are first read into this, then
 /// into typed values by code that checks every field, so no payload can crash the agent
 /// and every wrong type gets a message that names the field.
@@ -45,12 +39,8 @@ public enum JSONValue: Sendable, Equatable, Codable {
     }
 
     /// Compact JSON text with sorted keys (stable output for tests and diffs).
-    public func serialized(pretty: Bool = false) -> [UInt8] {
-        guard pretty else { return JSONWriter.write(self) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-                                          : [.sortedKeys, .withoutEscapingSlashes]
-        return Array((try? encoder.encode(self)) ?? Data("null".utf8))
+    public func serialized() -> [UInt8] {
+        JSONWriter.write(self)
     }
 
     public subscript(key: String) -> JSONValue? {
