@@ -28,7 +28,7 @@ PY := $(VENV)/bin/python
 # Which build `make install` takes: release (default) or debug.
 CONFIGURATION ?= release
 DEBIAN_PACKAGES := pkg-config libmosquitto-dev libcurl4-openssl-dev libssl-dev libarchive-dev mosquitto mosquitto-clients openssl
-TEST_PACKAGES := nginx-core dpkg-dev binutils lintian systemd python3-seccomp
+TEST_PACKAGES := nginx-core dpkg-dev binutils lintian systemd python3-seccomp strace
 # objcopy splits the debug info off; dpkg-shlibdeps computes the package's Depends.
 PACKAGE_TOOLS := binutils dpkg-dev
 BUILD_DIR ?= build

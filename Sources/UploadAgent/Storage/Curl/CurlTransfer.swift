@@ -38,6 +38,20 @@ final class CurlTransfer: @unchecked Sendable {
     private var bytesOffset = 0
     private(set) var readFailure: String?
 
+    /// The body goes from the file to the socket by sendfile(2), never through user space
+    /// (a plain-HTTP body of a file; `DirectFileBody` says when). libcurl sends the head
+    /// and reads the answer; when it asks for body bytes its own buffer is empty, so the
+    /// file's bytes follow everything it wrote, in order.
+    var sendsFileDirectly = false
+    /// Body bytes sent by sendfile (libcurl's upload counter does not see them).
+    private(set) var sentDirectly: Int64 = 0
+    /// Paused because the socket's send buffer is full: the engine resumes the transfer
+    /// when the socket can take more (POLLOUT).
+    var waitingForSocket = false
+    /// Why sending stopped early (the peer closed, reset): the body ends there, and what
+    /// the server answered, if anything, decides the outcome.
+    private(set) var sendFailure: String?
+
     // Response state.
     private(set) var responseHeaders: [String: String] = [:]
     private(set) var responseBody: [UInt8] = []
@@ -82,6 +96,8 @@ final class CurlTransfer: @unchecked Sendable {
     /// libcurl's buffer, so no copy of the file is ever held.
     func read(into buffer: UnsafeMutablePointer<CChar>, capacity: Int) -> Int {
         if isCancelled { return Int(CURL_READFUNC_ABORT) }
+        // Only on the connection opened for it (its socket known); else libcurl's buffer.
+        if sendsFileDirectly && openedSocket >= 0 { return sendFromFile() }
         var wanted = Int(min(Int64(capacity), remaining))
         guard wanted > 0 else { return 0 }
         // libcurl wants more, so the last piece left; a pause for the cap is ours, not a stall.
@@ -124,6 +140,62 @@ final class CurlTransfer: @unchecked Sendable {
                 return got
             }
         }
+    }
+
+    /// Sends as much of the body as the socket takes (and the link's cap allows) straight
+    /// from the file, then pauses until the socket can take more; 0 (the end) when all is
+    /// sent or the peer stopped taking it.
+    private func sendFromFile() -> Int {
+        guard remaining > 0, sendFailure == nil else { return 0 }
+        stallDetector?.recordActivity(now: monotonicSeconds())
+        var allowed = remaining
+        if let budget {
+            allowed = Int64(budget.allowance(Int(min(remaining, Int64(Int32.max)))))
+            if allowed == 0 {
+                budget.pause(self)
+                return Int(CURL_READFUNC_PAUSE)
+            }
+        }
+        let socket = openedSocket
+        var sentNow: Int64 = 0
+        while sentNow < allowed {
+            var offset = off_t(fileOffset)
+            let sent = sendfile(socket, fileDescriptor, &offset, Int(min(allowed - sentNow, Self.directChunk)))
+            if sent < 0 && errno == EINTR { continue }
+            if sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { break }
+            if sent < 0 {
+                sendFailure = String(cString: strerror(errno))
+                break
+            }
+            if sent == 0 {
+                if case .file(let path, _, _) = request.body { readFailure = "\(path) became shorter while it was uploaded" }
+                return Int(CURL_READFUNC_ABORT)
+            }
+            fileOffset += Int64(sent)
+            remaining -= Int64(sent)
+            sentDirectly += Int64(sent)
+            sentNow += Int64(sent)
+        }
+        if sentNow > 0 {
+            budget?.spend(Int(sentNow))
+            if !reportProgress(uploaded: sentDirectly, downloaded: 0) { return Int(CURL_READFUNC_ABORT) }
+        }
+        if remaining == 0 || sendFailure != nil { return 0 }
+        if budget != nil && sentNow == allowed && allowed < remaining {
+            // The cap's allowance is spent, not the socket's room: ask again when there is more.
+            budget?.pause(self)
+            return Int(CURL_READFUNC_PAUSE)
+        }
+        waitingForSocket = true
+        return Int(CURL_READFUNC_PAUSE)
+    }
+
+    /// At most this much per sendfile call.
+    static let directChunk: Int64 = 1 << 30
+
+    /// The socket of this transfer's connection (-1 when libcurl has none yet or reused one).
+    var currentSocket: Int32 {
+        openedSocket >= 0 ? openedSocket : easy.map { ccurl_active_socket($0) } ?? -1
     }
 
     /// One header line as libcurl hands it over (with its CRLF).
@@ -206,8 +278,7 @@ final class CurlTransfer: @unchecked Sendable {
 
     /// Bytes of this connection's socket not yet acknowledged by the peer; 0 when unknown.
     private func unacknowledgedInSocket() -> Int64 {
-        let socket = openedSocket >= 0 ? openedSocket : easy.map { ccurl_active_socket($0) } ?? -1
-        return max(0, ccurl_socket_unacknowledged(socket))
+        max(0, ccurl_socket_unacknowledged(currentSocket))
     }
 
     /// True (once) when nothing moved for the stall timeout; the engine then ends the transfer.

@@ -24,6 +24,9 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
 
     public init(settings: TransferSettings = TransferSettings()) {
         curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+        // The engine writes file bodies to sockets itself (sendfile has no MSG_NOSIGNAL):
+        // a peer that closed must be an EPIPE for that transfer, not the end of the agent.
+        signal(SIGPIPE, SIG_IGN)
         self.settings = settings
         budget = settings.link.flatMap { $0.isUnlimited ? nil : BandwidthBudget(link: $0) }
         multi = curl_multi_init()
@@ -122,7 +125,7 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
             }
             let waitMilliseconds: Int32 = active.isEmpty ? 60_000
                 : (budget.flatMap { $0.paused.isEmpty ? nil : $0.millisecondsUntilTokens() } ?? 250)
-            curl_multi_poll(multi, nil, 0, waitMilliseconds, nil)
+            pollWaitingForSockets(waitMilliseconds)
         }
         for (easy, transfer) in active {
             transfer.cancel()  // reported as cancelled, not as a failure
@@ -133,6 +136,22 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
         }
         for continuation in heartbeats.withLock({ list in defer { list = [] }; return list }) { continuation.resume() }
         curl_multi_cleanup(multi)
+    }
+
+    /// Waits for libcurl's sockets, and for the sockets of the transfers that send their
+    /// file themselves and paused on a full send buffer; those are resumed once writable.
+    private func pollWaitingForSockets(_ waitMilliseconds: Int32) {
+        let waiting = active.values.filter { $0.waitingForSocket && !$0.isCancelled }
+        guard !waiting.isEmpty else {
+            curl_multi_poll(multi, nil, 0, waitMilliseconds, nil)
+            return
+        }
+        var fds = waiting.map { curl_waitfd(fd: $0.currentSocket, events: Int16(CURL_WAIT_POLLOUT), revents: 0) }
+        curl_multi_poll(multi, &fds, UInt32(fds.count), waitMilliseconds, nil)
+        for (transfer, fd) in zip(waiting, fds) where fd.revents != 0 {
+            transfer.waitingForSocket = false
+            if let easy = transfer.easy { curl_easy_pause(easy, CURLPAUSE_CONT) }
+        }
     }
 
     private func start(_ transfer: CurlTransfer) {
@@ -164,6 +183,7 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
             ccurl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
             var uploaded: curl_off_t = 0
             ccurl_getinfo_off(easy, CURLINFO_SIZE_UPLOAD_T, &uploaded)
+            uploaded += curl_off_t(transfer.sentDirectly)
             let length = transfer.request.body.length
             var headSize = 0
             ccurl_getinfo_long(easy, CURLINFO_REQUEST_SIZE, &headSize)
@@ -184,6 +204,7 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
                 // (having answered or not) shows here.
                 var uploaded: curl_off_t = 0
                 ccurl_getinfo_off(easy, CURLINFO_SIZE_UPLOAD_T, &uploaded)
+                uploaded += curl_off_t(transfer.sentDirectly)
                 error = TransferError(.network, "\(error.message), after \(min(Int64(uploaded), length)) of \(length) bytes of the body were sent")
             }
             transfer.finish(.failure(error))
@@ -230,9 +251,19 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
 
         let method = request.method.uppercased()
         let hasBody = request.body != .none || method == "PUT" || method == "POST"
+        transfer.sendsFileDirectly = DirectFileBody.applies(to: request, proxy: settings.proxy)
         if hasBody {
             check(ccurl_setopt_long(easy, CURLOPT_UPLOAD, 1))
-            check(ccurl_setopt_off(easy, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.body.length)))
+            // A body sent by sendfile has a size libcurl does not count: it is told none
+            // (and sends no chunked framing); the head carries the length.
+            if transfer.sendsFileDirectly {
+                // A connection of its own: its socket is known (SOCKOPTFUNCTION), and its
+                // TCP counters count this body only.
+                check(ccurl_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1))
+                check(ccurl_setopt_long(easy, CURLOPT_FORBID_REUSE, 1))
+            } else {
+                check(ccurl_setopt_off(easy, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.body.length)))
+            }
             if method != "PUT" { check(ccurl_setopt_string(easy, CURLOPT_CUSTOMREQUEST, method)) }
         } else if method == "HEAD" {
             check(ccurl_setopt_long(easy, CURLOPT_NOBODY, 1))
@@ -250,6 +281,10 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
         var list: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "Expect:")
         if hasBody && request.header("Content-Type") == nil {
             list = curl_slist_append(list, "Content-Type: application/octet-stream")
+        }
+        if transfer.sendsFileDirectly {
+            list = curl_slist_append(list, "Content-Length: \(request.body.length)")
+            list = curl_slist_append(list, "Transfer-Encoding:")
         }
         for (name, value) in request.headers {
             list = curl_slist_append(list, value.isEmpty ? "\(name);" : "\(name): \(value)")
@@ -285,7 +320,7 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
         check(ccurl_setopt_pointer(easy, CURLOPT_XFERINFODATA, context))
         check(ccurl_setopt_xferinfo_callback(easy) { context, _, downloaded, _, uploaded in
             let transfer = Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue()
-            return transfer.reportProgress(uploaded: Int64(uploaded), downloaded: Int64(downloaded)) ? 0 : 1
+            return transfer.reportProgress(uploaded: Int64(uploaded) + transfer.sentDirectly, downloaded: Int64(downloaded)) ? 0 : 1
         })
         if failed != CURLE_OK {
             throw TransferError(.fatal, "libcurl rejected an option: \(String(cString: curl_easy_strerror(failed)))")
@@ -301,7 +336,8 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
             return TransferError(.timeout, "stalled: no data moved for \(seconds)s (stallTimeout) (\(RedactedURL.describe(transfer.request.url)))")
         }
         let detail = String(cString: transfer.errorBuffer)
-        let text = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+        var text = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+        if let sendFailure = transfer.sendFailure { text += " (sending the body: \(sendFailure))" }
         let message = "\(text) (\(RedactedURL.describe(transfer.request.url)))"
         switch code {
         case CURLE_OPERATION_TIMEDOUT:

@@ -1,0 +1,25 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// When a request's body goes from the file to the socket by sendfile(2) instead of through
+/// libcurl's buffer: a file body of at least `minimumLength` bytes, to a plain-HTTP URL,
+/// straight to the server (a proxy may speak TLS to us), with no per-request rate cap
+/// (libcurl's cap counts only the bytes it sends itself) and no Content-Length of the
+/// caller's (the engine writes its own). Over HTTPS the bytes must be encrypted in user
+/// space anyway, and small bodies cost nothing to copy.
+enum DirectFileBody {
+    static let minimumLength: Int64 = 1 << 20
+
+    static let proxyVariables = ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]
+
+    static func applies(to request: HTTPRequest, proxy: String?,
+                        environment: (String) -> String? = { getenv($0).map { String(cString: $0) } }) -> Bool {
+        guard case .file(_, _, let length) = request.body, length >= minimumLength else { return false }
+        guard request.url.prefix(7).lowercased() == "http://" else { return false }
+        guard proxy == nil, proxyVariables.allSatisfy({ environment($0)?.isEmpty ?? true }) else { return false }
+        guard request.maxSendBytesPerSecond == nil, request.header("Content-Length") == nil,
+              request.header("Transfer-Encoding") == nil else { return false }
+        return true
+    }
+}
