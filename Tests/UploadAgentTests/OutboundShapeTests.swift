@@ -24,7 +24,7 @@ import Testing
 
     @Test func theRegistrationCarriesEveryPropertyWithNullsForAnOpenWindow() throws {
         let envelope = messages.featureRegistration(type: "file", context: "edge",
-                                                    autoUpload: AutoUploadValue(active: false, startTime: nil, endTime: nil))
+                                                    autoUpload: AutoUploadValue(active: false, startTime: Nullable(nil), endTime: Nullable(nil)))
         let sent = try #require(JSONValue.parse(envelope.bytes))
         #expect(sent["path"] == "/features/AutoUploadable")
         #expect(sent["value"]?["definition"] == .array(DittoMessages.definitions.map(JSONValue.string)))

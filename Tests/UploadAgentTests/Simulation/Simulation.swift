@@ -439,8 +439,9 @@ final class Simulation {
     private func checkLinkHold(step: Int) async {
         guard let link else { return }
         if link.hold() != nil { linkHeldAt = clock.uptime() }
-        guard clock.uptime() - linkHeldAt > 2, await feature.core.accepting else { return }
+        guard clock.uptime() - linkHeldAt > 2 else { return }
         let core = await feature.core
+        guard core.accepting else { return }
         let stuck = core.registry.live.filter { id in
             guard let upload = core.registry.upload(id) else { return false }
             return upload.state == .paused && upload.message.hasPrefix("paused: ")

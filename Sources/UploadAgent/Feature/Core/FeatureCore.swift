@@ -422,8 +422,8 @@ struct FeatureCore {
     }
 
     var autoUploadValue: AutoUploadValue {
-        AutoUploadValue(active: schedule.isActive, startTime: schedule.window?.from.map(RFC3339.format),
-                        endTime: schedule.window?.to.map(RFC3339.format))
+        AutoUploadValue(active: schedule.isActive, startTime: Nullable(schedule.window?.from.map(RFC3339.format)),
+                        endTime: Nullable(schedule.window?.to.map(RFC3339.format)))
     }
 
     mutating func publishAutoUpload() {

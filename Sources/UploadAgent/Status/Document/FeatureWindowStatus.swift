@@ -1,6 +1,6 @@
 /// The status file's `feature`: whether periodic uploads are on, their window and the
 /// next run.
-struct FeatureWindowStatus: Encodable, Sendable, Equatable {
+struct FeatureWindowStatus: Encodable, Sendable {
     var id: String
     var active: Bool
     var startTime: Nullable<String>

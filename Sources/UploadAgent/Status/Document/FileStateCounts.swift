@@ -1,13 +1,7 @@
 /// An upload's `fileStates` in the status file: `{"PENDING": 3, "UPLOADING": 1, …}`,
 /// the states that have files, in the order of `UploadState`.
-struct FileStateCounts: Encodable, Sendable, Equatable {
+struct FileStateCounts: Encodable, Sendable {
     var counts: [(state: UploadState, count: Int)]
-
-    static func == (left: Self, right: Self) -> Bool {
-        left.counts.elementsEqual(right.counts) { $0.state == $1.state && $0.count == $1.count }
-    }
-
-    func count(_ state: UploadState) -> Int { counts.first { $0.state == state }?.count ?? 0 }
 
     private struct StateKey: CodingKey {
         var stringValue: String

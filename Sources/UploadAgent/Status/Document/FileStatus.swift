@@ -1,6 +1,6 @@
 /// A file row of an upload in the status file. `state` is QUEUED for a started file that
 /// waits for a slot; `message` appears only when there is one.
-struct FileStatus: Encodable, Sendable, Equatable {
+struct FileStatus: Encodable, Sendable {
     var correlationId: String
     var path: String
     var size: Int64

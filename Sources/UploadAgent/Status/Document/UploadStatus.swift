@@ -1,7 +1,7 @@
 /// An entry of the status file's `uploads` (running) and `recent` (ended): the upload's
 /// state, its counts of files per state, and its file rows (all of a small upload, the
 /// ones in flight of a large one). `refused` and `archive` appear only when there are any.
-struct UploadStatus: Encodable, Sendable, Equatable {
+struct UploadStatus: Encodable, Sendable {
     var correlationId: String
     var state: String
     var progress: Int

@@ -1,6 +1,6 @@
-/// A value the status file always names: written as `null` when absent, where a
-/// synthesized `Encodable` would leave the key out, so a reader finds every key of
-/// PROTOCOL.md section 8 whatever the state.
+/// A value that outbound documents always name: written as `null` when absent, where a
+/// synthesized `Encodable` would leave the key out (Kanto's `autoUpload` window, every
+/// key of the status file of PROTOCOL.md section 8).
 struct Nullable<Wrapped: Encodable & Sendable>: Encodable, Sendable {
     var value: Wrapped?
 
