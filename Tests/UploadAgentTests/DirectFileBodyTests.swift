@@ -13,18 +13,18 @@ import Testing
     /// sendfile only where the bytes go to the socket as they are on disk, and the engine
     /// alone frames the body.
     @Test func aLargePlainHTTPFileBodyIsSentDirectly() {
-        #expect(DirectFileBody.applies(to: request(), proxy: nil, environment: noProxy))
-        #expect(DirectFileBody.applies(to: request("HTTP://gw.local/up"), proxy: nil, environment: noProxy))
+        #expect(DirectFileBody.applies(to: request()) && DirectFileBody.connectsDirectly(proxy: nil, environment: noProxy))
+        #expect(DirectFileBody.applies(to: request("HTTP://gw.local/up")))
     }
 
     @Test func everythingElseKeepsLibcurlsBuffer() {
-        #expect(!DirectFileBody.applies(to: request("https://bucket.s3.amazonaws.com/k"), proxy: nil, environment: noProxy))
-        #expect(!DirectFileBody.applies(to: request(length: DirectFileBody.minimumLength - 1), proxy: nil, environment: noProxy))
-        #expect(!DirectFileBody.applies(to: request(), proxy: "http://proxy:3128", environment: noProxy))
-        #expect(!DirectFileBody.applies(to: request(), proxy: nil, environment: { $0 == "http_proxy" ? "https://proxy:443" : nil }))
-        #expect(!DirectFileBody.applies(to: request(cap: 100_000), proxy: nil, environment: noProxy))
-        #expect(!DirectFileBody.applies(to: request(headers: [("Content-Length", "8388608")]), proxy: nil, environment: noProxy))
+        #expect(!DirectFileBody.applies(to: request("https://bucket.s3.amazonaws.com/k")))
+        #expect(!DirectFileBody.applies(to: request(length: DirectFileBody.minimumLength - 1)))
+        #expect(!DirectFileBody.connectsDirectly(proxy: "http://proxy:3128", environment: noProxy))
+        #expect(!DirectFileBody.connectsDirectly(proxy: nil, environment: { $0 == "http_proxy" ? "https://proxy:443" : nil }))
+        #expect(!DirectFileBody.applies(to: request(cap: 100_000)))
+        #expect(!DirectFileBody.applies(to: request(headers: [("Content-Length", "8388608")])))
         let bytes = HTTPRequest(method: "PUT", url: "http://gw.local/up", body: .bytes([UInt8](repeating: 1, count: 2 << 20)))
-        #expect(!DirectFileBody.applies(to: bytes, proxy: nil, environment: noProxy))
+        #expect(!DirectFileBody.applies(to: bytes))
     }
 }

@@ -130,9 +130,7 @@ final class CurlTransfer: @unchecked Sendable {
                 let got = pread(fileDescriptor, buffer, wanted, off_t(fileOffset))
                 if got < 0 && errno == EINTR { continue }
                 if got <= 0 {
-                    readFailure = got == 0
-                        ? "\(path) became shorter while it was uploaded"
-                        : "cannot read \(path): \(String(cString: strerror(errno)))"
+                    readFailure = got == 0 ? Self.shrank(path) : "cannot read \(path): \(String(cString: strerror(errno)))"
                     return Int(CURL_READFUNC_ABORT)
                 }
                 fileOffset += Int64(got)
@@ -168,7 +166,7 @@ final class CurlTransfer: @unchecked Sendable {
                 break
             }
             if sent == 0 {
-                if case .file(let path, _, _) = request.body { readFailure = "\(path) became shorter while it was uploaded" }
+                if case .file(let path, _, _) = request.body { readFailure = Self.shrank(path) }
                 return Int(CURL_READFUNC_ABORT)
             }
             fileOffset += Int64(sent)
@@ -181,14 +179,16 @@ final class CurlTransfer: @unchecked Sendable {
             if !reportProgress(uploaded: sentDirectly, downloaded: 0) { return Int(CURL_READFUNC_ABORT) }
         }
         if remaining == 0 || sendFailure != nil { return 0 }
-        if budget != nil && sentNow == allowed && allowed < remaining {
-            // The cap's allowance is spent, not the socket's room: ask again when there is more.
+        if sentNow == allowed {
+            // Bytes are left, so the cap's allowance ran out, not the socket's room.
             budget?.pause(self)
             return Int(CURL_READFUNC_PAUSE)
         }
         waitingForSocket = true
         return Int(CURL_READFUNC_PAUSE)
     }
+
+    static func shrank(_ path: String) -> String { "\(path) became shorter while it was uploaded" }
 
     /// At most this much per sendfile call.
     static let directChunk: Int64 = 1 << 30

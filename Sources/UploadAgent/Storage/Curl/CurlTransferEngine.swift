@@ -19,6 +19,8 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
     private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
     /// The shared rate cap and data budget (`maxBandwidth`, `dataBudget`), engine thread only.
     private let budget: BandwidthBudget?
+    /// No proxy between the agent and the servers: plain-HTTP file bodies may go by sendfile.
+    private let connectsDirectly: Bool
     /// Watchdog heartbeats waiting for the engine thread's next turn of its loop.
     private let heartbeats = Mutex<[CheckedContinuation<Void, Never>]>([])
 
@@ -29,6 +31,7 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
         signal(SIGPIPE, SIG_IGN)
         self.settings = settings
         budget = settings.link.flatMap { $0.isUnlimited ? nil : BandwidthBudget(link: $0) }
+        connectsDirectly = DirectFileBody.connectsDirectly(proxy: settings.proxy)
         multi = curl_multi_init()
         // No per-host limit: parts are already bounded by maxConcurrentUploads × parts in
         // flight, and a transfer queued inside libcurl would look stalled to our detector.
@@ -146,7 +149,7 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
             curl_multi_poll(multi, nil, 0, waitMilliseconds, nil)
             return
         }
-        var fds = waiting.map { curl_waitfd(fd: $0.currentSocket, events: Int16(CURL_WAIT_POLLOUT), revents: 0) }
+        var fds = waiting.map { curl_waitfd(fd: $0.openedSocket, events: Int16(CURL_WAIT_POLLOUT), revents: 0) }
         curl_multi_poll(multi, &fds, UInt32(fds.count), waitMilliseconds, nil)
         for (transfer, fd) in zip(waiting, fds) where fd.revents != 0 {
             transfer.waitingForSocket = false
@@ -251,7 +254,7 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
 
         let method = request.method.uppercased()
         let hasBody = request.body != .none || method == "PUT" || method == "POST"
-        transfer.sendsFileDirectly = DirectFileBody.applies(to: request, proxy: settings.proxy)
+        transfer.sendsFileDirectly = connectsDirectly && DirectFileBody.applies(to: request)
         if hasBody {
             check(ccurl_setopt_long(easy, CURLOPT_UPLOAD, 1))
             // A body sent by sendfile has a size libcurl does not count: it is told none

@@ -13,11 +13,17 @@ enum DirectFileBody {
 
     static let proxyVariables = ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]
 
-    static func applies(to request: HTTPRequest, proxy: String?,
-                        environment: (String) -> String? = { getenv($0).map { String(cString: $0) } }) -> Bool {
+    /// Whether the engine's connections go straight to the servers (no proxy configured or
+    /// in the environment): asked once, when the engine starts.
+    static func connectsDirectly(proxy: String?,
+                                 environment: (String) -> String? = { getenv($0).map { String(cString: $0) } }) -> Bool {
+        proxy == nil && proxyVariables.allSatisfy { environment($0)?.isEmpty ?? true }
+    }
+
+    /// Whether this request's body qualifies, on a direct connection.
+    static func applies(to request: HTTPRequest) -> Bool {
         guard case .file(_, _, let length) = request.body, length >= minimumLength else { return false }
         guard request.url.prefix(7).lowercased() == "http://" else { return false }
-        guard proxy == nil, proxyVariables.allSatisfy({ environment($0)?.isEmpty ?? true }) else { return false }
         guard request.maxSendBytesPerSecond == nil, request.header("Content-Length") == nil,
               request.header("Transfer-Encoding") == nil else { return false }
         return true
