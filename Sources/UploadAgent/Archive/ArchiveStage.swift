@@ -47,7 +47,7 @@ struct ArchiveStage: Sendable {
                cancelled: AtomicFlag) async -> Result<ArchiveSummary, ArchiveError> {
         let (bytes, reason) = limit()
         return await withCheckedContinuation { continuation in
-            DedicatedThread {
+            DedicatedThread(name: "archive") {
                 let check: @Sendable () -> Bool = { cancelled.isSet }
                 continuation.resume(returning: Result { () throws(ArchiveError) in
                     if let format {

@@ -24,6 +24,10 @@ final class AppendLog: Sendable {
     private let source: Source
 
     private struct State {
+        /// A delayed write is waiting on the queue. Only its own run clears this: a write
+        /// asked for in between (`whenWritten`) must not, or every such write would leave
+        /// one more delayed write behind, and a steady stream of records would be written
+        /// and synced every millisecond or two instead of once per `batchDelay`.
         var scheduled = false
         /// Bytes in the file as written so far, and in its last snapshot.
         var size: Int64 = 0
@@ -183,7 +187,12 @@ final class AppendLog: Sendable {
             defer { state.scheduled = true }
             return !state.scheduled
         }
-        if schedule { queue.async(after: Self.batchDelay) { self.writePending() } }
+        if schedule {
+            queue.async(after: Self.batchDelay) {
+                self.state.withLock { $0.scheduled = false }
+                self.writePending()
+            }
+        }
     }
 
     /// Waits until everything handed over is on disk. Blocks: call it off the cooperative
@@ -201,7 +210,6 @@ final class AppendLog: Sendable {
     }
 
     private func writePending() {
-        state.withLock { $0.scheduled = false }
         let (snapshot, records) = source()
         if let snapshot {
             let bytes = snapshot.flatMap(Self.frame)

@@ -10,4 +10,13 @@ public struct InboxMessage: Sendable {
     public var operationName: String
     /// The parsed operation, or why its value was refused (answered with that error).
     public var operation: Result<Operation, OperationError>
+
+    /// Whether the answer waits until what the command changed is on disk: the backend may
+    /// act on an answer, so it must not be told what a power cut could take back. A start
+    /// is the exception: the credentials it brings are the one change the agent may lose
+    /// and ask for again (its file stays requested in the journal), and at one start per
+    /// file, holding each answer for two fsyncs cost more than the upload of a small file.
+    public var answerWaitsForDisk: Bool {
+        if case .success(.start) = operation { false } else { true }
+    }
 }

@@ -93,7 +93,7 @@ public final class MQTTConnection: MessagePublisher, @unchecked Sendable {
 
     /// Starts the network thread; it connects and keeps reconnecting until `stop()`.
     public func start() {
-        thread = DedicatedThread { [self] in runLoop() }
+        thread = DedicatedThread(name: "mqtt") { [self] in runLoop() }
     }
 
     /// Disconnects cleanly (after the queued messages went out) and ends the thread.

@@ -77,4 +77,50 @@ import Glibc
         log.sync()
         #expect(!FileCheck.exists(log.path))
     }
+
+    /// A probe for durability (`whenWritten`) writes at once; the delayed write that was
+    /// already waiting stays the only one. (It once left one more behind per probe: a
+    /// stream of small files was synced every millisecond or two.)
+    @Test func aWriteAskedForMeanwhileLeavesOneDelayedWriteWaiting() throws {
+        let directory = TemporaryFiles([:])
+        defer { directory.remove() }
+        let queue = ManualWriterQueue()
+        let handed = Mutex<[[UInt8]]>([])
+        let log = AppendLog(path: "\(directory.directory)/log", mode: 0o600, queues: { _ in queue }, onError: { _ in }) {
+            handed.withLock { records in defer { records = [] }; return (nil, records) }
+        }
+        let append = { (text: String) in handed.withLock { $0.append(Array(text.utf8)) }; log.scheduleWrite() }
+        append("one")
+        let probed = AtomicFlag()
+        log.whenWritten { probed.set() }
+        queue.runImmediate()
+        #expect(probed.isSet)
+        append("two")
+        append("three")
+        #expect(queue.delayedCount == 1, "one delayed write gathers what came after the probe")
+        queue.runDelayed()
+        guard case .success(let contents) = AppendLog.read(path: log.path) else { Issue.record("unreadable"); return }
+        #expect(contents.records.map { String(decoding: $0, as: UTF8.self) } == ["one", "two", "three"])
+        append("four")
+        #expect(queue.delayedCount == 1, "once it ran, the next record schedules the next one")
+    }
+}
+
+/// A writer queue that runs its work only when the test says: immediate and delayed apart.
+private final class ManualWriterQueue: LogWriterQueue {
+    private let work = Mutex<(immediate: [@Sendable () -> Void], delayed: [@Sendable () -> Void])>(([], []))
+
+    func async(after delay: Double, _ work: @escaping @Sendable () -> Void) { self.work.withLock { $0.delayed.append(work) } }
+    func async(_ work: @escaping @Sendable () -> Void) { self.work.withLock { $0.immediate.append(work) } }
+    func sync(_ work: () -> Void) { work() }
+
+    var delayedCount: Int { work.withLock { $0.delayed.count } }
+
+    func runImmediate() {
+        for item in work.withLock({ state in defer { state.immediate = [] }; return state.immediate }) { item() }
+    }
+
+    func runDelayed() {
+        for item in work.withLock({ state in defer { state.delayed = [] }; return state.delayed }) { item() }
+    }
 }

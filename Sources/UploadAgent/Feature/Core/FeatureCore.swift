@@ -300,8 +300,9 @@ struct FeatureCore {
             }
             if message.responseRequired {
                 let response = DittoMessages.response(to: message, error: outcome)
-                afterDisk(.response(topic: message.hono.responseTopic(status: outcome?.status ?? 204),
-                                    payload: response.bytes), as: answer)
+                let held = HeldEffect.response(topic: message.hono.responseTopic(status: outcome?.status ?? 204),
+                                               payload: response.bytes)
+                if message.answerWaitsForDisk { afterDisk(held, as: answer) } else { release(held) }
             }
             // Requests and transfers follow the response, never delay it.
             pump()

@@ -36,7 +36,7 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
         // No per-host limit: parts are already bounded by maxConcurrentUploads × parts in
         // flight, and a transfer queued inside libcurl would look stalled to our detector.
         ccurl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 0)
-        thread = DedicatedThread { [self] in runLoop() }
+        thread = DedicatedThread(name: "curl engine") { [self] in runLoop() }
     }
 
     /// Stops the engine thread; transfers still running fail as cancelled.
@@ -232,8 +232,11 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
         // 256 KiB reads instead of libcurl's 64 KiB: a quarter of the system calls per
         // gigabyte, for 192 KiB more per running transfer. Under a tight per-upload cap a
         // buffer takes at most ~8 s to drain, so the stall detector never mistakes the
-        // rate limiter's wait for a dead link.
-        let bufferSize = request.maxSendBytesPerSecond.map { min(256 * 1024, max(16 * 1024, Int($0) * 8)) } ?? 256 * 1024
+        // rate limiter's wait for a dead link. A smaller body gets a buffer its size (at
+        // least libcurl's minimum of 16 KiB): a 256 KiB block is mapped and unmapped by
+        // malloc for every request, which for a small file cost more than its bytes.
+        let largest = request.maxSendBytesPerSecond.map { min(256 * 1024, max(16 * 1024, Int($0) * 8)) } ?? 256 * 1024
+        let bufferSize = min(largest, max(16 * 1024, Int(clamping: request.body.length)))
         check(ccurl_setopt_long(easy, CURLOPT_UPLOAD_BUFFERSIZE, bufferSize))
         check(ccurl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(settings.connectTimeout * 1000)))
         check(ccurl_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1))
