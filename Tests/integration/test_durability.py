@@ -226,7 +226,9 @@ def test_a_stop_in_the_middle_of_a_large_trigger_loses_no_file(cloud, agent, fil
         body = f"file {index:04d} ".encode() * 8
         (files_dir / f"f{index:04d}.log").write_bytes(body)
         digests.add(hashlib.sha256(body).hexdigest())
-    process = agent(stopTimeout="1s")
+    # Small files kept to the 4 slots: at most 4 + the window of 8 are in flight at the stop,
+    # the bound on what may be uploaded again below.
+    process = agent(stopTimeout="1s", maxConcurrentSmallUploads=4)
     http_sink.rate = 1600  # about 0.05 s a file: the trigger lasts a few seconds
     backend = StartingBackend(cloud, http_sink)
     try:
@@ -249,7 +251,7 @@ def test_a_stop_in_the_middle_of_a_large_trigger_loses_no_file(cloud, agent, fil
         assert done_before < count - 40, "the stop came too late to prove anything"
         mark = cloud.mark()
         http_sink.rate = None
-        restarted = agent(stopTimeout="1s")
+        restarted = agent(stopTimeout="1s", maxConcurrentSmallUploads=4)
         if how == "sigterm":
             wait_until(lambda: re.search(r"[1-9]\d* file\(s\) resume with their credentials", restarted.log_text()), 5,
                        message="the paused files resume with their stored start options")

@@ -83,7 +83,7 @@ def test_a_trigger_that_selects_nothing_says_which_filter_did_it(cloud, agent, f
 
 def test_newest_first_is_the_order_the_sink_sees(cloud, agent, files_dir, http_sink):
     three_days(files_dir)
-    agent(maxConcurrentUploads=1)
+    agent(maxConcurrentUploads=1, maxConcurrentSmallUploads=1)  # one at a time, small files too
     backend = StartingBackend(cloud, http_sink)
     try:
         expect_ok(cloud, "trigger", {"correlationID": "order", "options": {"upload.order": "newest"}})
@@ -101,7 +101,8 @@ def test_a_high_priority_trigger_passes_a_running_low_priority_upload(cloud, age
     urgent = files_dir / "urgent"
     digests = {make_file(urgent / f"u{index}.log", 20_000, seed=1000 + index) for index in range(3)}
     http_sink.rate = 2_000_000  # about 100 files a second: the low upload runs for ~2 s
-    agent(files=str(files_dir / "*" / "*.log"), mode="scoped", maxConcurrentUploads=2)
+    # Two slots for all (small files too): the urgent files must pass the bulk ones waiting.
+    agent(files=str(files_dir / "*" / "*.log"), mode="scoped", maxConcurrentUploads=2, maxConcurrentSmallUploads=2)
     backend = StartingBackend(cloud, http_sink)
     try:
         expect_ok(cloud, "trigger", {"correlationID": "bulk", "options": {"upload.files": str(low / "*.log")}})

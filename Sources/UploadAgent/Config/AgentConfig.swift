@@ -40,6 +40,10 @@ public struct AgentConfig: Sendable, Equatable {
     public var statusFile = "/var/lib/file-upload-agent/status.json"
     public var stateDir = "/var/lib/file-upload-agent"
     public var maxConcurrentUploads = 4
+    /// Uploads of small files (at most 256 KiB, one request each) that may run at once,
+    /// `maxConcurrentUploads` included (`UploadSlots`): their time is the storage
+    /// endpoint's round trip, so more in flight move more of them, at little cost.
+    public var maxConcurrentSmallUploads = 64
     /// The most upload requests kept outstanding ahead of the free upload slots. The
     /// window itself follows the measured latency (`RequestWindow`), from twice
     /// `maxConcurrentUploads` up to this cap, so a large trigger neither floods the broker
@@ -93,6 +97,7 @@ public struct AgentConfig: Sendable, Equatable {
             throw ConfigError("activeTill", "lies before 'activeFrom'")
         }
         guard maxConcurrentUploads >= 1 else { throw ConfigError("maxConcurrentUploads", "must be at least 1") }
+        guard maxConcurrentSmallUploads >= 1 else { throw ConfigError("maxConcurrentSmallUploads", "must be at least 1") }
         if let requestWindow, requestWindow < 1 { throw ConfigError("requestWindow", "must be at least 1") }
         guard requestTimeout > 0 else { throw ConfigError("requestTimeout", "must be longer than zero") }
         guard connectTimeout > 0 else { throw ConfigError("connectTimeout", "must be longer than zero") }

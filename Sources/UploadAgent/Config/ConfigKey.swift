@@ -41,7 +41,7 @@ public struct ConfigKey: Sendable {
         integer("logFileMaxAge", \.logFileMaxAge),
         text("deviceId", \.deviceId), text("tenantId", \.tenantId),
         text("statusFile", \.statusFile), text("stateDir", \.stateDir),
-        integer("maxConcurrentUploads", \.maxConcurrentUploads),
+        integer("maxConcurrentUploads", \.maxConcurrentUploads), integer("maxConcurrentSmallUploads", \.maxConcurrentSmallUploads),
         optionalInteger("requestWindow", \.requestWindow), duration("requestTimeout", \.requestTimeout),
         duration("connectTimeout", \.connectTimeout), duration("stallTimeout", \.stallTimeout),
         ConfigKey(name: "maxBandwidth", isBoolean: false) { config, value throws(ConfigError) in

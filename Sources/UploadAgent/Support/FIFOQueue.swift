@@ -12,6 +12,9 @@ struct FIFOQueue<Element>: Sendable where Element: Sendable {
     /// The waiting items, oldest first.
     var elements: ArraySlice<Element> { items[head...] }
 
+    /// The oldest item, left in place.
+    var first: Element? { head < items.count ? items[head] : nil }
+
     mutating func popFirst() -> Element? {
         guard head < items.count else { return nil }
         let item = items[head]

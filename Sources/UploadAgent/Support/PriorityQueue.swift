@@ -18,6 +18,9 @@ struct PriorityQueue<Element>: Sendable where Element: Sendable {
         count += 1
     }
 
+    /// The item `popFirst` would take, left in place.
+    var first: Element? { priorities.first.flatMap { lanes[$0]?.first } }
+
     mutating func popFirst() -> Element? {
         guard let highest = priorities.first, let item = lanes[highest]?.popFirst() else { return nil }
         if lanes[highest]?.isEmpty ?? true {

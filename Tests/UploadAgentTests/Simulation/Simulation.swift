@@ -78,6 +78,11 @@ final class Simulation {
         config.period = 5
         config.maxConcurrentUploads = 1 + random.below(3)
         config.requestWindow = 1 + random.below(4)
+        // Its own stream too: on half the seeds small files share the slots of large ones
+        // (the queue fills), on the others a few more of them run at once.
+        var slotRandom = SeededRandom(seed: seed ^ 0x736c6f74)
+        config.maxConcurrentSmallUploads = slotRandom.chance(0.5) ? config.maxConcurrentUploads
+                                                                   : config.maxConcurrentUploads + 1 + slotRandom.below(6)
         self.config = config
         // Drawn from a stream of its own, so the seeds without a budget run as they always did.
         var linkRandom = SeededRandom(seed: seed ^ 0x6c696e6b)
@@ -394,6 +399,7 @@ final class Simulation {
         let starved = await feature.starvedUploads()
         if !starved.isEmpty { violations.append("step \(step): upload(s) \(starved) wait for requests with none in flight") }
         await checkLinkHold(step: step)
+        await checkSlots(step: step)
         // The journal is compared once the disk has caught up: after a write, and every
         // tenth step (reading it back at every step would cost most of the run).
         guard !disk.hasPending, writes != writesChecked || step % 10 == 0 else { return }
@@ -432,6 +438,18 @@ final class Simulation {
             if !starved.isEmpty { return violations.append("calm: upload(s) \(starved) wait for requests with none in flight") }
         }
         violations.append("the world did not settle within \(Self.calmSteps) calm steps")
+    }
+
+    /// No more files run than the slots allow: large ones within `maxConcurrentUploads`,
+    /// all of them within `maxConcurrentSmallUploads`.
+    private func checkSlots(step: Int) async {
+        let core = await feature.core
+        let running = core.pipeline.running
+        let large = running.filter { (core.registry.file($0)?.size ?? 0) > UploadSlots.smallFileSize }.count
+        let total = max(config.maxConcurrentUploads, config.maxConcurrentSmallUploads)
+        if running.count > total || large > config.maxConcurrentUploads {
+            violations.append("step \(step): \(running.count) file(s) run (\(large) large), the slots allow \(total) (\(config.maxConcurrentUploads) large)")
+        }
     }
 
     /// Uploads the link held go on once it carries again: a running agent must not leave

@@ -25,6 +25,7 @@ class DelayProxy:
         self.port = self._listener.getsockname()[1]
         self._closed = threading.Event()
         self._sockets: List[socket.socket] = []
+        self.connections = 0  # accepted so far
         self._lock = threading.Lock()
 
     def start(self) -> "DelayProxy":
@@ -56,6 +57,7 @@ class DelayProxy:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with self._lock:
                 self._sockets += [client, server]
+                self.connections += 1
             self._pipe(client, server)
             self._pipe(server, client)
 

@@ -86,7 +86,11 @@ class HttpSink:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        # A storage server's backlog (nginx: 511), not socketserver's 5: the agent opens up
+        # to 64 connections at once for small files, and a full accept queue drops SYNs
+        # (retried after a second), which no real endpoint does at that count.
+        server_class = type("SinkServer", (ThreadingHTTPServer,), {"request_queue_size": 128})
+        self._server = server_class(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, name="http-sink", daemon=True)

@@ -12,11 +12,14 @@ extension FeatureCore {
     /// for every upload that has none out or waiting, so requests one upload leaves
     /// unanswered never hold back another.
     mutating func pump() {
-        while linkHold == nil, pipeline.runningCount < config.maxConcurrentUploads, let next = pipeline.nextQueued() {
+        // In line: a file the slots do not admit yet keeps the ones behind it waiting.
+        while linkHold == nil, let first = pipeline.firstQueued(),
+              uploadSlots.admits(size: registry.file(first)?.size ?? .max, running: pipeline.runningCount),
+              let next = pipeline.nextQueued() {
             launch(next)
         }
         guard connected, identity != nil, accepting else { return }
-        let limit = config.maxConcurrentUploads + requestWindow.size
+        let limit = uploadSlots.inFlightLimit(window: requestWindow.size, running: pipeline.runningCount)
         var shares: [String: Int]?
         while true {
             let full = pipeline.inFlight >= limit

@@ -52,6 +52,9 @@ struct FeatureCore {
     var pipeline = FilePipeline()
     /// How many files may be requested ahead of the slots, from the measured latency.
     var requestWindow: RequestWindow
+    /// Which started files may run now: large ones in `maxConcurrentUploads` slots, small
+    /// ones also beyond them.
+    let uploadSlots: UploadSlots
     /// Why the link carries nothing now (data budget spent, timetable paused), as last seen.
     var linkHold: LinkAllowance.Hold?
     /// Uploads whose archive is being written now.
@@ -93,6 +96,8 @@ struct FeatureCore {
         startedAt = time.now
         nextUploadNumber = Int(time.now)
         requestWindow = RequestWindow(slots: config.maxConcurrentUploads, cap: config.requestWindow)
+        uploadSlots = UploadSlots(maxConcurrentUploads: config.maxConcurrentUploads,
+                                  maxConcurrentSmallUploads: config.maxConcurrentSmallUploads)
         archiveStage = ArchiveStage(stateDir: config.stateDir, maxSize: config.archiveMaxSize)
         if !config.deviceId.isEmpty, let thing = ThingID(config.deviceId) {
             identity = DeviceIdentity(thing: thing, tenant: config.tenantId)

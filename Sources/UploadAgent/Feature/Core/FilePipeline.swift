@@ -80,7 +80,16 @@ struct FilePipeline: Sendable {
         slotOrder.push(fileId, priority: priority)
     }
 
-    /// The started file next in line for a slot (it stays queued until `launched`).
+    /// The started file next in line for a slot, left in line (`nextQueued` takes it).
+    mutating func firstQueued() -> String? {
+        while let fileId = slotOrder.first {
+            if case .queued? = phases[fileId] { return fileId }
+            _ = slotOrder.popFirst()  // its phase moved on
+        }
+        return nil
+    }
+
+    /// Takes the started file next in line for a slot (it stays queued until `launched`).
     mutating func nextQueued() -> ReadyUpload? {
         while let fileId = slotOrder.popFirst() {
             if case .queued(let provider)? = phases[fileId] { return ReadyUpload(fileId: fileId, provider: provider) }
