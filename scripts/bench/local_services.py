@@ -68,6 +68,7 @@ error_log {base}/nginx-error.log warn;
 events {{ worker_connections 64; }}
 http {{
     access_log off;
+    log_format protocol '$server_protocol $request_method $uri $status';
     client_body_temp_path {store}/body_temp;
     proxy_temp_path {base}/proxy_temp;
     fastcgi_temp_path {base}/fastcgi_temp;
@@ -84,8 +85,8 @@ http {{
 # it through `serverCert`, curl through --cacert): real pre-signed URLs are HTTPS.
 NGINX_TLS_SERVER = """\
     server {{
-        listen 127.0.0.1:{port} ssl;
-        ssl_certificate {cert};
+        listen 127.0.0.1:{port} ssl{http2};
+{access_log}        ssl_certificate {cert};
         ssl_certificate_key {key};
         ssl_protocols TLSv1.2 TLSv1.3;
         root {store}/www;
@@ -100,8 +101,9 @@ class WebDAVNginx:
     body temp files (on the same file system, so a finished upload is a rename) in
     `store`."""
 
-    def __init__(self, base: Path, store: Path | None = None) -> None:
+    def __init__(self, base: Path, store: Path | None = None, http2: bool = False) -> None:
         self.base = base
+        self.http2 = http2  # the HTTPS listener speaks HTTP/2 (ALPN h2), as GCS does
         self.store = store or base
         self.port = free_port()
         self.tls_port = free_port()
@@ -115,6 +117,11 @@ class WebDAVNginx:
     def certificate(self) -> Path:
         """The PEM certificate of the HTTPS listener (a CA file for its clients)."""
         return self.base / "tls-cert.pem"
+
+    @property
+    def tls_access_log(self) -> Path:
+        """With `http2`: a line per HTTPS request, `<protocol> <method> <uri> <status>`."""
+        return self.base / "tls-access.log"
 
     def url(self, path: str, tls: bool = False) -> str:
         if tls:
@@ -137,7 +144,9 @@ class WebDAVNginx:
         user = "user root;" if os.geteuid() == 0 else ""
         conf = self.base / "nginx.conf"
         key = self.make_certificate()
-        tls_server = NGINX_TLS_SERVER.format(port=self.tls_port, cert=self.certificate, key=key,
+        access_log = f"        access_log {self.tls_access_log} protocol;\n" if self.http2 else ""
+        tls_server = NGINX_TLS_SERVER.format(port=self.tls_port, http2=" http2" if self.http2 else "", access_log=access_log,
+                                             cert=self.certificate, key=key,
                                              store=self.store, location=NGINX_LOCATION)
         conf.write_text(NGINX_CONF.format(user=user, base=self.base, store=self.store,
                                           port=self.port, tls_server=tls_server,

@@ -204,7 +204,9 @@ final class CurlTransfer: @unchecked Sendable {
         if line.starts(with: "HTTP/".utf8) {
             // A new response (after 100 Continue or a redirect): forget the earlier headers.
             responseHeaders = [:]
-            if request.body != .none && !Self.isInterim(statusLine: line) { noteDeliveryAtAnswer() }
+            if request.body != .none && !Self.isInterim(statusLine: line) {
+                noteDeliveryAtAnswer(sharedConnection: !line.starts(with: "HTTP/1.".utf8))
+            }
             return
         }
         guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
@@ -237,10 +239,14 @@ final class CurlTransfer: @unchecked Sendable {
     /// The socket of a connection libcurl opened for this transfer; -1 on a reused one.
     var openedSocket: Int32 = -1
 
-    private func noteDeliveryAtAnswer() {
+    /// `sharedConnection`: the answer came over HTTP/2 or later, whose connection carries
+    /// other requests' streams too; its TCP counters then prove nothing about this body
+    /// (the other streams' bytes in flight once failed 2xx answers for whole files).
+    private func noteDeliveryAtAnswer(sharedConnection: Bool) {
         unreadAtAnswer = remaining
         var acknowledged: Int64 = 0, unacknowledged: Int64 = 0
-        guard openedSocket >= 0, ccurl_tcp_delivery(openedSocket, &acknowledged, &unacknowledged) == 0 else { return }
+        guard !sharedConnection, openedSocket >= 0,
+              ccurl_tcp_delivery(openedSocket, &acknowledged, &unacknowledged) == 0 else { return }
         deliveryAtAnswer = (acknowledged, unacknowledged)
     }
 
@@ -248,7 +254,7 @@ final class CurlTransfer: @unchecked Sendable {
     /// file or still unacknowledged then, or short of head + body on a connection opened for
     /// this request (whose acknowledged bytes are all this request's). TLS records and a
     /// proxy's CONNECT only add to the acknowledged count, so a server that got it all is
-    /// never blamed. On a reused connection only the unread part is known.
+    /// never blamed. On a reused or shared (HTTP/2) connection only the unread part is known.
     func bodyBytesMissingAtAnswer(requestHeadSize: Int64, sentBody: Int64) -> Int64 {
         guard let delivery = deliveryAtAnswer else { return max(0, min(unreadAtAnswer, sentBody)) }
         let missing = max(unreadAtAnswer + delivery.unacknowledged, requestHeadSize + sentBody - delivery.acknowledged)
