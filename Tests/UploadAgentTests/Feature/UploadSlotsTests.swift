@@ -21,6 +21,11 @@ import Testing
         #expect(narrow.admits(size: 1, running: 7) && !narrow.admits(size: 1, running: 8))
     }
 
+    @Test func onALimitedLinkSmallFilesKeepToTheSlots() {
+        let capped = UploadSlots(maxConcurrentUploads: 4, maxConcurrentSmallUploads: 64, limitedLink: true)
+        #expect(capped.admits(size: 1, running: 3) && !capped.admits(size: 1, running: 4))
+    }
+
     @Test func theRequestsKeepUpWithSmallFilesRunningBeyondTheSlots() {
         #expect(slots.inFlightLimit(window: 8, running: 0) == 12, "as before: the slots and the window")
         #expect(slots.inFlightLimit(window: 8, running: 4) == 12)

@@ -83,16 +83,19 @@ final class Simulation {
         var slotRandom = SeededRandom(seed: seed ^ 0x736c6f74)
         config.maxConcurrentSmallUploads = slotRandom.chance(0.5) ? config.maxConcurrentUploads
                                                                    : config.maxConcurrentUploads + 1 + slotRandom.below(6)
-        self.config = config
         // Drawn from a stream of its own, so the seeds without a budget run as they always did.
         var linkRandom = SeededRandom(seed: seed ^ 0x6c696e6b)
         let clock = self.clock
-        link = linkRandom.chance(0.3)
-            ? LinkAllowance(timetable: .unlimited,
-                            budget: DataBudget(limit: Int64(2000 + linkRandom.below(20_000)), period: Double(20 + linkRandom.below(300)),
-                                               periodStart: clock.now()),
-                            clock: { clock.now() })
-            : nil
+        if linkRandom.chance(0.3) {
+            let limit = DataBudget.Limit(bytes: Int64(2000 + linkRandom.below(20_000)), period: Double(20 + linkRandom.below(300)))
+            config.dataBudget = limit  // as the agent's config says it
+            link = LinkAllowance(timetable: .unlimited,
+                                 budget: DataBudget(limit: limit.bytes, period: limit.period, periodStart: clock.now()),
+                                 clock: { clock.now() })
+        } else {
+            link = nil
+        }
+        self.config = config
         crashAtWrite = 1 + Int(seed % 40)
         tears = (seed / 40) % 2 == 1
         damages = seed % 3 == 0
@@ -446,7 +449,7 @@ final class Simulation {
         let core = await feature.core
         let running = core.pipeline.running
         let large = running.filter { (core.registry.file($0)?.size ?? 0) > UploadSlots.smallFileSize }.count
-        let total = max(config.maxConcurrentUploads, config.maxConcurrentSmallUploads)
+        let total = config.dataBudget == nil ? max(config.maxConcurrentUploads, config.maxConcurrentSmallUploads) : config.maxConcurrentUploads
         if running.count > total || large > config.maxConcurrentUploads {
             violations.append("step \(step): \(running.count) file(s) run (\(large) large), the slots allow \(total) (\(config.maxConcurrentUploads) large)")
         }

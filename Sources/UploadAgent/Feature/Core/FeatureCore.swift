@@ -97,7 +97,8 @@ struct FeatureCore {
         nextUploadNumber = Int(time.now)
         requestWindow = RequestWindow(slots: config.maxConcurrentUploads, cap: config.requestWindow)
         uploadSlots = UploadSlots(maxConcurrentUploads: config.maxConcurrentUploads,
-                                  maxConcurrentSmallUploads: config.maxConcurrentSmallUploads)
+                                  maxConcurrentSmallUploads: config.maxConcurrentSmallUploads,
+                                  limitedLink: config.bandwidth != .unlimited || config.dataBudget != nil)
         archiveStage = ArchiveStage(stateDir: config.stateDir, maxSize: config.archiveMaxSize)
         if !config.deviceId.isEmpty, let thing = ThingID(config.deviceId) {
             identity = DeviceIdentity(thing: thing, tenant: config.tenantId)

@@ -2,8 +2,9 @@
 /// files take one of `maxConcurrentUploads` slots, as in Kanto. A small file moves in one
 /// round trip, so its time is the storage endpoint's latency, not the link's rate: it may
 /// also run beyond those slots, up to `maxConcurrentSmallUploads` in all. Behind a storage
-/// endpoint 100 ms away, 4 in flight move 40 small files a second, 64 move 640. The
-/// bandwidth cap and the data budget hold them all alike.
+/// endpoint 100 ms away, 4 in flight move 40 small files a second, 64 move 640. On a link
+/// with a bandwidth cap or a data budget the rate is the limit, not the round trip: there
+/// small files keep to the slots too (more at once would only share the cap thinner).
 struct UploadSlots: Sendable, Equatable {
     /// At most one upload buffer: one request, one round trip.
     static let smallFileSize: Int64 = 256 * 1024
@@ -13,9 +14,9 @@ struct UploadSlots: Sendable, Equatable {
     /// Files running at most, small ones included (never below `slots`).
     let total: Int
 
-    init(maxConcurrentUploads: Int, maxConcurrentSmallUploads: Int) {
+    init(maxConcurrentUploads: Int, maxConcurrentSmallUploads: Int, limitedLink: Bool = false) {
         slots = max(1, maxConcurrentUploads)
-        total = max(slots, maxConcurrentSmallUploads)
+        total = limitedLink ? slots : max(slots, maxConcurrentSmallUploads)
     }
 
     /// Whether a file of `size` bytes may start while `running` files run: a large one
