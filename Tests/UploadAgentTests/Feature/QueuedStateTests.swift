@@ -24,16 +24,26 @@ import Testing
         await Self.end(harness)
     }
 
+    /// A small file to be gzipped first waits for a slot like a large one: its copy is CPU
+    /// work, which more at once would not speed up.
+    @Test func smallFilesToCompressKeepToTheSlots() async {
+        let harness = await Self.allStarted(files: ["a.log": 1000, "b.log": 3000], trigger: #"{"upload.compress":"gzip"}"#)
+        let states = await harness.feature.statusDocument().uploads.first?.files.map(\.state)
+        #expect(states == ["UPLOADING", "QUEUED"])
+        await Self.end(harness)
+    }
+
     /// One slot (`maxConcurrentUploads` 1), transfers that never end, and every file of one
     /// trigger started in turn.
-    private static func allStarted(files: [String: Int], smallUploads: Int? = nil) async -> FeatureHarness {
+    private static func allStarted(files: [String: Int], smallUploads: Int? = nil,
+                                   trigger options: String = "{}") async -> FeatureHarness {
         let harness = FeatureHarness(files: files, transport: ScriptedTransport(hang: true)) { config in
             config.maxConcurrentUploads = 1
             if let smallUploads { config.maxConcurrentSmallUploads = smallUploads }
             config.stopTimeout = 0
         }
         await harness.feature.handle(.connected)
-        await harness.command("trigger", #"{"correlationID":"up"}"#)
+        await harness.command("trigger", #"{"correlationID":"up","options":\#(options)}"#)
         for number in 1...files.count {
             await harness.command("start", #"{"correlationID":"up#\#(number)","options":{"https.url":"http://127.0.0.1:9/\#(number)"}}"#,
                                   requestId: "s\(number)")

@@ -14,7 +14,7 @@ extension FeatureCore {
     mutating func pump() {
         // In line: a file the slots do not admit yet keeps the ones behind it waiting.
         while linkHold == nil, let first = pipeline.firstQueued(),
-              uploadSlots.admits(size: registry.file(first)?.size ?? .max, running: pipeline.runningCount),
+              uploadSlots.admits(size: slotSize(of: first), running: pipeline.runningCount),
               let next = pipeline.nextQueued() {
             launch(next)
         }
@@ -30,6 +30,14 @@ extension FeatureCore {
             sendRequest(fileId)
         }
         ensureHousekeeping()
+    }
+
+    /// The size the upload slots judge a file by. A file to be gzipped first counts as
+    /// large whatever its size: its copy is written on a thread of its own, work for the
+    /// CPU, which more at once would not speed up.
+    func slotSize(of fileId: String) -> Int64 {
+        guard let file = registry.file(fileId), registry.upload(file.parentId)?.compress != true else { return .max }
+        return file.size
     }
 
     /// The next file that needs a request: renewals first, then new files in trigger order.
