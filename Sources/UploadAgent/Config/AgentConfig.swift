@@ -59,6 +59,9 @@ public struct AgentConfig: Sendable, Equatable {
     public var dataBudget: DataBudget.Limit?
     /// The fastest rate uploads are held to (bytes per second), 0 when some period is unlimited.
     public var maxBandwidth: Int64 { bandwidth.highestLimit ?? 0 }
+    /// Whether a bandwidth cap or a data budget holds the link, so its rate, not the round
+    /// trip, decides how fast uploads go.
+    public var limitsLink: Bool { bandwidth != .unlimited || dataBudget != nil }
     public var proxy = ""
     public var uploadCert = ""
     public var uploadKey = ""

@@ -449,7 +449,7 @@ final class Simulation {
         let core = await feature.core
         let running = core.pipeline.running
         let large = running.filter { (core.registry.file($0)?.size ?? 0) > UploadSlots.smallFileSize }.count
-        let total = config.dataBudget == nil ? max(config.maxConcurrentUploads, config.maxConcurrentSmallUploads) : config.maxConcurrentUploads
+        let total = config.limitsLink ? config.maxConcurrentUploads : max(config.maxConcurrentUploads, config.maxConcurrentSmallUploads)
         if running.count > total || large > config.maxConcurrentUploads {
             violations.append("step \(step): \(running.count) file(s) run (\(large) large), the slots allow \(total) (\(config.maxConcurrentUploads) large)")
         }

@@ -98,7 +98,7 @@ struct FeatureCore {
         requestWindow = RequestWindow(slots: config.maxConcurrentUploads, cap: config.requestWindow)
         uploadSlots = UploadSlots(maxConcurrentUploads: config.maxConcurrentUploads,
                                   maxConcurrentSmallUploads: config.maxConcurrentSmallUploads,
-                                  limitedLink: config.bandwidth != .unlimited || config.dataBudget != nil)
+                                  limitedLink: config.limitsLink)
         archiveStage = ArchiveStage(stateDir: config.stateDir, maxSize: config.archiveMaxSize)
         if !config.deviceId.isEmpty, let thing = ThingID(config.deviceId) {
             identity = DeviceIdentity(thing: thing, tenant: config.tenantId)

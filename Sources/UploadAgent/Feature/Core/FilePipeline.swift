@@ -91,10 +91,9 @@ struct FilePipeline: Sendable {
 
     /// Takes the started file next in line for a slot (it stays queued until `launched`).
     mutating func nextQueued() -> ReadyUpload? {
-        while let fileId = slotOrder.popFirst() {
-            if case .queued(let provider)? = phases[fileId] { return ReadyUpload(fileId: fileId, provider: provider) }
-        }
-        return nil
+        guard let fileId = firstQueued(), case .queued(let provider)? = phases[fileId] else { return nil }
+        _ = slotOrder.popFirst()
+        return ReadyUpload(fileId: fileId, provider: provider)
     }
 
     mutating func launched(_ fileId: String, since: Double) {

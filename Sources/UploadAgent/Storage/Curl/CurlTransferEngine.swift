@@ -235,8 +235,9 @@ public final class CurlTransferEngine: HTTPTransport, @unchecked Sendable {
         // rate limiter's wait for a dead link. A smaller body gets a buffer its size (at
         // least libcurl's minimum of 16 KiB): a 256 KiB block is mapped and unmapped by
         // malloc for every request, which for a small file cost more than its bytes.
-        let largest = request.maxSendBytesPerSecond.map { min(256 * 1024, max(16 * 1024, Int($0) * 8)) } ?? 256 * 1024
-        let bufferSize = min(largest, max(16 * 1024, Int(clamping: request.body.length)))
+        let (preferred, smallest) = (256 * 1024, 16 * 1024)
+        let largest = request.maxSendBytesPerSecond.map { min(preferred, max(smallest, Int($0) * 8)) } ?? preferred
+        let bufferSize = min(largest, max(smallest, Int(clamping: request.body.length)))
         check(ccurl_setopt_long(easy, CURLOPT_UPLOAD_BUFFERSIZE, bufferSize))
         check(ccurl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(settings.connectTimeout * 1000)))
         check(ccurl_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1))
